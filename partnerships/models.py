@@ -1,0 +1,685 @@
+"""Districts, institutions, source documents, agreements and projects: the base of the registry.
+
+`companies` and `outcomes` build on these models; nothing here refers to them (STYLE.md layers).
+Enterprise parties of an agreement or project therefore live in `companies`.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from partnerships import validators
+from partnerships.choices import (
+    AgreementKind,
+    AgreementStatus,
+    DatePrecision,
+    DistrictLevel,
+    Field,
+    InstitutionKind,
+    PartyRole,
+    ProjectKind,
+    ProjectStatus,
+    PublicationState,
+    Qualifier,
+)
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to a year, a month or a day, printed at exactly that precision."""
+
+    date: datetime.date | None
+    precision: str
+
+    def __str__(self) -> str:
+        if self.date is None:
+            return ""
+        if self.precision == DatePrecision.YEAR:
+            # "2019年" in Chinese, "2019" in English: the suffix comes from the catalog.
+            return pgettext("date known to the year", "%(year)s") % {"year": self.date.year}
+        if self.precision == DatePrecision.MONTH:
+            return date_format(self.date, "YEAR_MONTH_FORMAT")
+        return date_format(self.date, "DATE_FORMAT")
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+
+def check_partial_date(value: datetime.date | None, precision: str, field: str) -> dict:
+    """Errors for a date whose stored day or month contradicts its precision.
+
+    A month-precision date is stored as the first of that month, a year-precision date as
+    1 January, so sorting and range filters work while the unknown part stays visibly unknown.
+    """
+    if value is None:
+        return {}
+    if precision == DatePrecision.MONTH and value.day != 1:
+        return {field: _("A date known only to the month is stored as the 1st; set the day to 1.")}
+    if precision == DatePrecision.YEAR and (value.day, value.month) != (1, 1):
+        return {field: _("A date known only to the year is stored as 1 January.")}
+    return {}
+
+
+def precision_field(verbose_name):
+    return models.CharField(
+        verbose_name,
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("How much of the date the source states: year, month or day."),
+    )
+
+
+def precision_constraint(model_name: str, field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}_precision__in": DatePrecision.values}),
+        name=f"{model_name}_{field}_precision_valid",
+        violation_error_message=_("Choose year, month or day as the date precision."),
+    )
+
+
+def ordered_dates_constraint(model_name: str, start: str, end: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)}),
+        name=f"{model_name}_{end}_after_{start}",
+        violation_error_message=_("The end date cannot be before the start date."),
+    )
+
+
+def blank_unique_constraint(model_name: str, field: str) -> models.UniqueConstraint:
+    """Unique when filled in: many records legitimately have no identifier yet."""
+    return models.UniqueConstraint(
+        fields=[field],
+        condition=~Q(**{field: ""}),
+        name=f"{model_name}_{field}_unique",
+        violation_error_message=_("Another record already has this identifier."),
+    )
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state=PublicationState.PUBLISHED)
+
+
+class PublishableModel(TimeStampedModel):
+    """A record the public may see once it is published, and only then."""
+
+    state = models.CharField(
+        _("publication state"),
+        max_length=10,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        db_index=True,
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == PublicationState.PUBLISHED
+
+
+class District(TimeStampedModel):
+    """An administrative division (GB/T 2260); staff rights and records are per district."""
+
+    code = models.CharField(
+        _("division code"),
+        max_length=6,
+        unique=True,
+        validators=[validators.validate_district_code],
+        help_text=_("Six-digit GB/T 2260 code, e.g. 140105 for Xiaodian District."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[1-9][0-9]{5}$"),
+                name="district_code_six_digits",
+                violation_error_message=_("The division code must be six digits."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def level(self) -> str:
+        if self.code.endswith("0000"):
+            return DistrictLevel.PROVINCE
+        if self.code.endswith("00"):
+            return DistrictLevel.CITY
+        return DistrictLevel.COUNTY
+
+
+class Source(TimeStampedModel):
+    """A document that figures and facts are taken from (an article, a report, an agreement text).
+
+    It lives in the base layer because agreements, projects, enterprises and outcomes all cite
+    the same documents; each citing record stores the exact passage it relies on.
+    """
+
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    url = models.URLField(_("address (URL)"), max_length=500, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    published_on_precision = precision_field(_("publication date precision"))
+    authors = models.CharField(_("authors"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+        ordering = ["title"]
+        constraints = [precision_constraint("source", "published_on")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def published(self) -> PartialDate:
+        return PartialDate(self.published_on, self.published_on_precision)
+
+    def clean(self):
+        errors = check_partial_date(self.published_on, self.published_on_precision, "published_on")
+        if errors:
+            raise ValidationError(errors)
+
+
+class SourcedModel(models.Model):
+    """A record whose facts come from a source document and a quoted passage of it."""
+
+    source = models.ForeignKey(
+        "partnerships.Source",
+        verbose_name=_("source document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source_passage = models.TextField(
+        _("source passage"),
+        blank=True,
+        help_text=_("The passage of the source document that states these facts, quoted exactly."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean_source(self) -> dict:
+        if self.source_passage and self.source_id is None:
+            return {"source": _("Choose the document the quoted passage comes from.")}
+        return {}
+
+
+class Institution(PublishableModel, SourcedModel):
+    """A university, research institute, training body or science park, or a sub-unit of one.
+
+    Sub-units (a college 学院, a key laboratory 重点实验室, a university science park 科技园)
+    point at their parent, so a university's totals can include its sub-units' work.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=InstitutionKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent institution"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_units",
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("maintaining district"),
+        on_delete=models.PROTECT,
+        related_name="institutions",
+        help_text=_("The district whose staff maintain this record."),
+    )
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("City or address, e.g. 上海市.")
+    )
+    school_code = models.CharField(
+        _("school identification code (学校标识码)"),
+        max_length=10,
+        blank=True,
+        validators=[validators.validate_school_code],
+    )
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=30,
+        blank=True,
+        validators=[validators.validate_uscc],
+    )
+    ror_id = models.CharField(
+        _("ROR id"), max_length=40, blank=True, validators=[validators.validate_ror_id]
+    )
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(parent__isnull=True),
+                name="institution_top_level_name_unique",
+                violation_error_message=_("An institution with this name already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="institution_sub_unit_name_unique",
+                violation_error_message=_("This institution already has a sub-unit of this name."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="institution_not_own_parent",
+                violation_error_message=_("An institution cannot be its own parent."),
+            ),
+            blank_unique_constraint("institution", "school_code"),
+            blank_unique_constraint("institution", "uscc"),
+            blank_unique_constraint("institution", "ror_id"),
+        ]
+
+    def __str__(self) -> str:
+        if self.parent_id is not None:
+            return f"{self.parent.name} {self.name}"
+        return self.name
+
+    def clean(self):
+        self.uscc = validators.normalize_uscc(self.uscc) if self.uscc else ""
+        self.ror_id = validators.normalize_ror_id(self.ror_id) if self.ror_id else ""
+        errors = self.clean_source()
+        if self.kind in InstitutionKind.sub_unit_kinds and self.parent_id is None:
+            errors["parent"] = _("A college, key laboratory or science park needs its parent.")
+        if self.parent_id is not None:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None and ancestor.pk not in seen:
+                if self.pk is not None and ancestor.pk == self.pk:
+                    errors["parent"] = _("This parent would make the institution its own ancestor.")
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
+
+    def uscc_warning(self) -> str | None:
+        """Institutions normally register with the establishment office (1) or civil affairs (5)."""
+        if not self.uscc:
+            return None
+        return validators.uscc_warning(self.uscc, expected_prefixes="15")
+
+
+class Agreement(PublishableModel, SourcedModel):
+    """A signed agreement between the district government, institutions and enterprises.
+
+    Agreements signed in phases (the Tongji base was co-built under two agreements a month apart)
+    point at the agreement they belong to with `part_of` and carry a phase number.
+    """
+
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=400, blank=True)
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="agreements",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.UNKNOWN,
+        db_index=True,
+    )
+    signed_on = models.DateField(_("signing date"), null=True, blank=True, db_index=True)
+    signed_on_precision = precision_field(_("signing date precision"))
+    starts_on = models.DateField(_("term start"), null=True, blank=True)
+    starts_on_precision = precision_field(_("term start precision"))
+    ends_on = models.DateField(_("term end"), null=True, blank=True)
+    ends_on_precision = precision_field(_("term end precision"))
+    term_months = models.PositiveSmallIntegerField(
+        _("term in months"),
+        null=True,
+        blank=True,
+        help_text=_("When the source gives a duration (e.g. 未来两年 = 24) rather than dates."),
+    )
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("part of agreement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="phases",
+    )
+    phase_number = models.PositiveSmallIntegerField(_("phase number"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    summary_en = models.TextField(_("English summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-signed_on", "title"]
+        constraints = [
+            precision_constraint("agreement", "signed_on"),
+            precision_constraint("agreement", "starts_on"),
+            precision_constraint("agreement", "ends_on"),
+            ordered_dates_constraint("agreement", "starts_on", "ends_on"),
+            models.CheckConstraint(
+                condition=~Q(part_of=F("id")),
+                name="agreement_not_part_of_itself",
+                violation_error_message=_("An agreement cannot be a phase of itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(phase_number__isnull=True) | Q(part_of__isnull=False),
+                name="agreement_phase_needs_parent",
+                violation_error_message=_("A phase number needs the agreement it is a phase of."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def signed(self) -> PartialDate:
+        return PartialDate(self.signed_on, self.signed_on_precision)
+
+    @property
+    def starts(self) -> PartialDate:
+        return PartialDate(self.starts_on, self.starts_on_precision)
+
+    @property
+    def ends(self) -> PartialDate:
+        return PartialDate(self.ends_on, self.ends_on_precision)
+
+    def clean(self):
+        errors = self.clean_source()
+        for field in ("signed_on", "starts_on", "ends_on"):
+            errors |= check_partial_date(
+                getattr(self, field), getattr(self, f"{field}_precision"), field
+            )
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The term cannot end before it starts.")
+        if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
+            errors["part_of"] = _("An agreement cannot be a phase of itself.")
+        if self.phase_number is not None and self.part_of_id is None:
+            errors["phase_number"] = _("A phase number needs the agreement it is a phase of.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AgreementParty(models.Model):
+    """The district government or an institution as a party to an agreement.
+
+    Enterprise parties live in `companies.AgreementEnterprise` (layering).
+    """
+
+    agreement = models.ForeignKey(
+        "partnerships.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="parties",
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district government"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreement_parties",
+    )
+    institution = models.ForeignKey(
+        "partnerships.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreement_parties",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement party")
+        verbose_name_plural = _("agreement parties")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=False, institution__isnull=True)
+                | Q(district__isnull=True, institution__isnull=False),
+                name="agreement_party_exactly_one",
+                violation_error_message=_("Choose either a district government or an institution."),
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "institution"],
+                name="agreement_party_institution_once",
+                violation_error_message=_("This institution is already a party."),
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "district"],
+                name="agreement_party_district_once",
+                violation_error_message=_("This district government is already a party."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = self.institution if self.institution_id else self.district
+        return f"{party} ({self.get_role_display()})"
+
+
+class Project(PublishableModel, SourcedModel):
+    """What an agreement produces: a cooperation project, a co-built base, a programme…"""
+
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=400, blank=True)
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    agreement = models.ForeignKey(
+        "partnerships.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("part of project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_projects",
+    )
+    kind = models.CharField(_("kind"), max_length=25, choices=ProjectKind.choices, db_index=True)
+    field = models.CharField(_("field"), max_length=30, choices=Field.choices, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ProjectStatus.choices,
+        default=ProjectStatus.UNKNOWN,
+        db_index=True,
+    )
+    starts_on = models.DateField(_("start date"), null=True, blank=True, db_index=True)
+    starts_on_precision = precision_field(_("start date precision"))
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    ends_on_precision = precision_field(_("end date precision"))
+    opened_on = models.DateField(
+        _("opening date"),
+        null=True,
+        blank=True,
+        help_text=_("For a base or platform: when it opened (揭牌运营)."),
+    )
+    opened_on_precision = precision_field(_("opening date precision"))
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    floor_area_qualifier = models.CharField(
+        _("floor area qualifier"), max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    funding_yuan = models.DecimalField(
+        _("funding (yuan)"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    funding_qualifier = models.CharField(
+        _("funding qualifier"), max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    funding_note = models.CharField(
+        _("funding note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the money comes from, e.g. the district's science budget."),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    summary_en = models.TextField(_("English summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-starts_on", "title"]
+        constraints = [
+            precision_constraint("project", "starts_on"),
+            precision_constraint("project", "ends_on"),
+            precision_constraint("project", "opened_on"),
+            ordered_dates_constraint("project", "starts_on", "ends_on"),
+            models.CheckConstraint(
+                condition=Q(floor_area_m2__isnull=True) | Q(floor_area_m2__gt=0),
+                name="project_floor_area_positive",
+                violation_error_message=_("The floor area must be greater than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(funding_yuan__isnull=True) | Q(funding_yuan__gte=0),
+                name="project_funding_not_negative",
+                violation_error_message=_("Funding cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(part_of=F("id")),
+                name="project_not_part_of_itself",
+                violation_error_message=_("A project cannot be part of itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(floor_area_qualifier__in=Qualifier.values)
+                & Q(funding_qualifier__in=Qualifier.values),
+                name="project_qualifiers_valid",
+                violation_error_message=_("Choose a qualifier from the list."),
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "state"], name="project_district_state")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def starts(self) -> PartialDate:
+        return PartialDate(self.starts_on, self.starts_on_precision)
+
+    @property
+    def ends(self) -> PartialDate:
+        return PartialDate(self.ends_on, self.ends_on_precision)
+
+    @property
+    def opened(self) -> PartialDate:
+        return PartialDate(self.opened_on, self.opened_on_precision)
+
+    def clean(self):
+        errors = self.clean_source()
+        for field in ("starts_on", "ends_on", "opened_on"):
+            errors |= check_partial_date(
+                getattr(self, field), getattr(self, f"{field}_precision"), field
+            )
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The project cannot end before it starts.")
+        if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
+            errors["part_of"] = _("A project cannot be part of itself.")
+        if self.agreement_id is not None and self.agreement.district_id != self.district_id:
+            errors["agreement"] = _("The agreement belongs to another district.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProjectParticipant(models.Model):
+    """An institution or a district government taking part in a project (enterprises: companies)."""
+
+    project = models.ForeignKey(
+        "partnerships.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="participants",
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district government"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="project_participations",
+    )
+    institution = models.ForeignKey(
+        "partnerships.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="project_participations",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("project participant")
+        verbose_name_plural = _("project participants")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(district__isnull=False, institution__isnull=True)
+                | Q(district__isnull=True, institution__isnull=False),
+                name="project_participant_exactly_one",
+                violation_error_message=_("Choose either a district government or an institution."),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "institution"],
+                name="project_participant_institution_once",
+                violation_error_message=_("This institution already takes part."),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "district"],
+                name="project_participant_district_once",
+                violation_error_message=_("This district government already takes part."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = self.institution if self.institution_id else self.district
+        return f"{party} ({self.get_role_display()})"
