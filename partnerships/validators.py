@@ -181,8 +181,8 @@ def validate_school_code(value: str) -> None:
         raise ValidationError(
             _(
                 "The school identification code %(value)s starts with %(category)s, which is "
-                "not a school category; universities start with 41, adult colleges with 42 "
-                "and research institutes with 91."
+                "not a school category; universities start with 41, adult colleges with 42, "
+                "research institutes with 91 and schools with 11, 21, 31, 34 or 36."
             ),
             code="school_code_category",
             params={"value": code, "category": code[:2]},
@@ -308,7 +308,7 @@ def validate_district_code(value: str) -> None:
         raise ValidationError(
             _(
                 "The division code %(value)s is not a county-level code in GB/T 2260. Check "
-                "the code in the National Bureau of Statistics division list."
+                "the code in the Ministry of Civil Affairs division list."
             ),
             code="district_unknown",
             params={"value": code},

@@ -201,8 +201,8 @@ def test_validate_school_code_rejects_unknown_category():
     assert error.code == "school_code_category"
     assert error.messages == [
         "The school identification code 5114010108 starts with 51, which is not a school "
-        "category; universities start with 41, adult colleges with 42 and research institutes "
-        "with 91."
+        "category; universities start with 41, adult colleges with 42, research institutes "
+        "with 91 and schools with 11, 21, 31, 34 or 36."
     ]
 
 
@@ -325,5 +325,5 @@ def test_validate_district_code_rejects_county_missing_from_table():
     assert error.code == "district_unknown"
     assert error.messages == [
         "The division code 140199 is not a county-level code in GB/T 2260. Check the code in "
-        "the National Bureau of Statistics division list."
+        "the Ministry of Civil Affairs division list."
     ]
