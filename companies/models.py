@@ -61,7 +61,7 @@ class Enterprise(PublishableModel, SourcedModel):
         max_length=30,
         blank=True,
         validators=[validators.validate_uscc],
-        help_text=_("18 characters from the business licence, e.g. 91140100MA0GRXXXXX."),
+        help_text=_("18 characters from the business licence, e.g. 91370000728611939A."),
     )
     district = models.ForeignKey(
         "partnerships.District",
@@ -106,7 +106,11 @@ class Enterprise(PublishableModel, SourcedModel):
         verbose_name_plural = _("enterprises")
         ordering = ["name"]
         constraints = [
-            blank_unique_constraint("enterprise", "uscc"),
+            blank_unique_constraint(
+                "enterprise",
+                "uscc",
+                _("Another enterprise already has this unified social credit code."),
+            ),
             models.UniqueConstraint(
                 fields=["district", "name"],
                 name="enterprise_name_unique_in_district",
@@ -178,7 +182,7 @@ class Certification(TimeStampedModel, SourcedModel):
         _("year"), null=True, blank=True, help_text=_("Evaluation or award year.")
     )
     last_year = models.PositiveSmallIntegerField(
-        _("last year"),
+        _("last year held"),
         null=True,
         blank=True,
         help_text=_("For a title held several years running, the last year (e.g. 2017–2020)."),

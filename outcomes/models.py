@@ -326,7 +326,9 @@ class Outcome(Figure):
                 errors["as_of"] = _("An increment has a period, not an as-of date.")
             if not self.period_start and not self.period_end:
                 errors["period_start"] = _("Enter the period the increment covers.")
-        if not any(getattr(self, f"{name}_id") for name in ATTRIBUTIONS):
+        # getattr(self, name), not name_id: an inline outcome on a project's add page is
+        # attributed to a project that has no id yet.
+        if not any(getattr(self, name) is not None for name in ATTRIBUTIONS):
             errors["project"] = _(
                 "Attribute the figure to at least one project, agreement, institution or "
                 "enterprise."
@@ -355,7 +357,9 @@ class Outcome(Figure):
         elif self.patent_number or self.software_copyright_number or self.standard_number:
             errors["form"] = _("A record with a number is one item: choose itemised record.")
         if self.enterprise_category and self.kind != OutcomeKind.ENTERPRISES_CULTIVATED:
-            errors["enterprise_category"] = _("Only counts of enterprises cultivated have one.")
+            errors["enterprise_category"] = _(
+                "Only counts of enterprises cultivated have an enterprise category."
+            )
         if self.kind != OutcomeKind.PATENT and (self.patent_type or self.patent_status):
             errors["patent_type"] = _("Only patents have a patent type and status.")
         if self.kind != OutcomeKind.STANDARD and self.standard_level:

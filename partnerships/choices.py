@@ -98,7 +98,7 @@ class PartyRole(models.TextChoices):
     LEAD = "lead", _("Lead")
     PARTNER = "partner", _("Partner")
     ENTERPRISE = "enterprise", _("Enterprise")
-    SPONSOR = "sponsor", _("Sponsor")
+    SPONSOR = "sponsor", _("Sponsor (funder)")
     OPERATOR = "operator", _("Operator")
     EXPERT_PROVIDER = "expert_provider", _("Provides experts")
     RESIDENT = "resident", _("Resident enterprise")

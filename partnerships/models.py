@@ -95,13 +95,13 @@ def ordered_dates_constraint(model_name: str, start: str, end: str) -> models.Ch
     )
 
 
-def blank_unique_constraint(model_name: str, field: str) -> models.UniqueConstraint:
+def blank_unique_constraint(model_name: str, field: str, message) -> models.UniqueConstraint:
     """Unique when filled in: many records legitimately have no identifier yet."""
     return models.UniqueConstraint(
         fields=[field],
         condition=~Q(**{field: ""}),
         name=f"{model_name}_{field}_unique",
-        violation_error_message=_("Another record already has this identifier."),
+        violation_error_message=message,
     )
 
 
@@ -304,9 +304,19 @@ class Institution(PublishableModel, SourcedModel):
                 name="institution_not_own_parent",
                 violation_error_message=_("An institution cannot be its own parent."),
             ),
-            blank_unique_constraint("institution", "school_code"),
-            blank_unique_constraint("institution", "uscc"),
-            blank_unique_constraint("institution", "ror_id"),
+            blank_unique_constraint(
+                "institution",
+                "school_code",
+                _("Another institution already has this school identification code."),
+            ),
+            blank_unique_constraint(
+                "institution",
+                "uscc",
+                _("Another institution already has this unified social credit code."),
+            ),
+            blank_unique_constraint(
+                "institution", "ror_id", _("Another institution already has this ROR id.")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -477,7 +487,9 @@ class AgreementParty(models.Model):
                 condition=Q(district__isnull=False, institution__isnull=True)
                 | Q(district__isnull=True, institution__isnull=False),
                 name="agreement_party_exactly_one",
-                violation_error_message=_("Choose either a district government or an institution."),
+                violation_error_message=_(
+                    "Choose exactly one: a district government or an institution."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["agreement", "institution"],
@@ -666,7 +678,9 @@ class ProjectParticipant(models.Model):
                 condition=Q(district__isnull=False, institution__isnull=True)
                 | Q(district__isnull=True, institution__isnull=False),
                 name="project_participant_exactly_one",
-                violation_error_message=_("Choose either a district government or an institution."),
+                violation_error_message=_(
+                    "Choose exactly one: a district government or an institution."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["project", "institution"],
