@@ -4,8 +4,9 @@ Every total on a dashboard, a page or the statistics API comes from `outcome_tot
 rules live in one place:
 
 1. A cumulative figure is a snapshot: within one series only the latest snapshot stands
-   (figures dated the same day are parts of one snapshot and add up). Increments dated after
-   that snapshot add to it; without a snapshot, increments add up.
+   (figures dated the same day are parts of one snapshot and add up). Increments whose period
+   starts after everything that snapshot may include add to it; without a snapshot,
+   increments add up.
 2. Figures are only ever added within one unit; money stays an exact Decimal of yuan.
 3. The qualifier of a sum is the weakest of its parts: anything "about" makes it "about",
    "more than" (a lower bound) and "nearly" (an upper bound) together make it "about".
@@ -24,13 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from outcomes.choices import Basis, OutcomeForm, OutcomeKind, Unit
 from outcomes.models import Outcome, Target
-from partnerships.choices import Qualifier
+from partnerships.choices import DatePrecision, Qualifier
 from partnerships.models import Agreement, Institution, Project
 
 # The fields that say what a figure counts beyond its kind and unit.
@@ -57,6 +58,7 @@ ROW_FIELDS = (
     "quantity",
     "qualifier",
     "basis",
+    "period_start",
     "district_id",
     "project__field",
     *CATEGORY_FIELDS,
@@ -92,25 +94,41 @@ class Total:
     @property
     def method(self) -> str:
         """Which figures the total shows, in words a reader of a public page understands."""
+        # Both reasons can apply to one total; naming only the first would hide the other.
+        reasons = []
         if self.covered_item_ids:
-            return str(
+            reasons.append(
                 _("Reported figures; %(n)s itemised records are covered by them, not added.")
                 % {"n": len(self.covered_item_ids)}
             )
         if self.superseded_ids:
-            return str(_("Latest cumulative figures; earlier snapshots are not added."))
-        return str(_("Sum of the figures listed."))
+            reasons.append(_("Latest cumulative figures; earlier snapshots are not added."))
+        if not reasons:
+            return str(_("Sum of the figures listed."))
+        return " ".join(str(reason) for reason in reasons)
 
 
 def _effective_date(queryset: QuerySet) -> QuerySet:
-    """The date a figure speaks for: its as-of date, its period, else its source's date."""
+    """The date a figure speaks for: its as-of date, its period, else its source's date.
+
+    With how precisely that date is known: a snapshot "as of 2020" is stored as 1 January but
+    may include anything up to 31 December.
+    """
     return queryset.annotate(
-        effective_on=Coalesce("as_of", "period_end", "period_start", F("source__published_on"))
+        effective_on=Coalesce("as_of", "period_end", "period_start", F("source__published_on")),
+        effective_precision=Case(
+            When(as_of__isnull=False, then=F("as_of_precision")),
+            default=F("source__published_on_precision"),
+        ),
     )
 
 
 def _rows(queryset: QuerySet) -> list[dict]:
-    return list(_effective_date(queryset).values(*ROW_FIELDS, "effective_on").order_by("id"))
+    return list(
+        _effective_date(queryset)
+        .values(*ROW_FIELDS, "effective_on", "effective_precision")
+        .order_by("id")
+    )
 
 
 def _category(row: dict) -> str:
@@ -130,9 +148,30 @@ def _scope_key(row: dict) -> tuple:
     return (row["kind"], *(row[f] for f in ATTRIBUTION_FIELDS))
 
 
+def _cover_key(row: dict) -> tuple:
+    return (*_scope_key(row), row.get("institution"))
+
+
 def _sort_date(row: dict) -> datetime.date:
     # An undated figure cannot be placed after a dated one of its series: it sorts first.
     return row["effective_on"] or datetime.date.min
+
+
+def _last_day_covered(row: dict) -> datetime.date:
+    """The last day a snapshot may include, given how precisely its date is known."""
+    day = _sort_date(row)
+    if row["effective_on"] is None:
+        return day
+    if row["effective_precision"] == DatePrecision.YEAR:
+        return day.replace(month=12, day=31)
+    if row["effective_precision"] == DatePrecision.MONTH:
+        next_month = day.replace(day=28) + datetime.timedelta(days=4)
+        return next_month.replace(day=1) - datetime.timedelta(days=1)
+    return day
+
+
+def _increment_start(row: dict) -> datetime.date | None:
+    return row["period_start"] or row["effective_on"]
 
 
 @dataclass
@@ -152,8 +191,18 @@ def _series_value(rows: list[dict]) -> _SeriesValue:
         latest = max(_sort_date(r) for r in snapshots)
         used = [r for r in snapshots if _sort_date(r) == latest]
         superseded = [r["id"] for r in snapshots if _sort_date(r) != latest]
-        later = [r for r in increments if r["effective_on"] and r["effective_on"] > latest]
-        superseded += [r["id"] for r in increments if r not in later]
+        # An increment adds to the snapshot only if its period *starts* after everything the
+        # snapshot may include: a period that merely ends later overlaps it, and part of it is
+        # already counted. An increment with no date at all cannot be placed, so it is not
+        # added either (never count twice; the snapshot stands as the figure we know).
+        covered_until = max(_last_day_covered(r) for r in used)
+        later = [
+            r
+            for r in increments
+            if _increment_start(r) is not None and _increment_start(r) > covered_until
+        ]
+        later_ids = {r["id"] for r in later}
+        superseded += [r["id"] for r in increments if r["id"] not in later_ids]
         used += later
     else:
         used = increments
@@ -172,14 +221,6 @@ def combine(rows: Sequence[dict], *, by: Sequence[str] = ()) -> list[Total]:
     "category", "year", "field", "district", "project", "agreement", "enterprise",
     "institution" (the last expects rows expanded with an "institution" key).
     """
-    reported_scopes = {
-        _scope_key(r)
-        for r in rows
-        if r["form"] == OutcomeForm.REPORTED and r["kind"] in OutcomeKind.itemisable
-    }
-    covered_ids = {
-        r["id"] for r in rows if r["form"] == OutcomeForm.ITEM and _scope_key(r) in reported_scopes
-    }
 
     def group_of(row: dict) -> tuple:
         values = {"kind": row["kind"], "unit": row["unit"]}
@@ -187,11 +228,22 @@ def combine(rows: Sequence[dict], *, by: Sequence[str] = ()) -> list[Total]:
             values[dimension] = _dimension_value(row, dimension)
         return tuple(values.items())
 
+    # Groups of the reported counts per scope (and per expanded institution, when rows are
+    # expanded by institution): a covered item is listed beside the figure that covers it.
+    # Its own group may differ (another category or year) and may hold no figure at all, where
+    # the item would silently vanish from every total.
+    reported_groups: dict[tuple, list[tuple]] = defaultdict(list)
+    for r in rows:
+        if r["form"] == OutcomeForm.REPORTED and r["kind"] in OutcomeKind.itemisable:
+            reported_groups[_cover_key(r)].append(group_of(r))
+
     groups: dict[tuple, dict[tuple, list[dict]]] = defaultdict(lambda: defaultdict(list))
     covered_by_group: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
-        if row["id"] in covered_ids:
-            covered_by_group[group_of(row)].append(row["id"])
+        covering = reported_groups.get(_cover_key(row)) if row["form"] == OutcomeForm.ITEM else None
+        if covering:
+            own = group_of(row)
+            covered_by_group[own if own in covering else covering[0]].append(row["id"])
             continue
         groups[group_of(row)][_series_key(row)].append(row)
 
@@ -211,7 +263,13 @@ def combine(rows: Sequence[dict], *, by: Sequence[str] = ()) -> list[Total]:
                 superseded_ids=sorted(i for v in values for i in v.superseded),
             )
         )
-    return sorted(totals, key=lambda t: tuple(str(v) for v in t.group.values()))
+    return sorted(totals, key=_group_order)
+
+
+def _group_order(total: Total) -> tuple:
+    # Years and ids sort as numbers (not "10" < "9"), and an unknown value (no project, no
+    # institution, no date) sorts after the known ones, whatever the dimension's type.
+    return tuple((value is None, 0 if value is None else value) for value in total.group.values())
 
 
 def _dimension_value(row: dict, dimension: str):
@@ -243,11 +301,11 @@ def outcome_totals(queryset: QuerySet, *, by: Sequence[str] = ()) -> list[Total]
 def _rows_per_institution(queryset: QuerySet) -> list[dict]:
     """One row per outcome and institution it counts for (directly, or via its project/agreement).
 
-    Top-level institutions only: a sub-unit's outcomes count for its university. Three queries
-    whatever the number of outcomes.
+    Top-level institutions only: a sub-unit's outcomes count for its university. An outcome
+    linked to no institution stays, in the group of institution None: a breakdown must not
+    silently lose figures. Three queries whatever the number of outcomes.
     """
     rows = _rows(queryset)
-    ids = [r["id"] for r in rows]
     parent_of = dict(Institution.objects.values_list("id", "parent_id"))
 
     def top(institution_id):
@@ -258,8 +316,10 @@ def _rows_per_institution(queryset: QuerySet) -> list[dict]:
         return institution_id
 
     links = defaultdict(set)
+    # A subquery, not a list of ids: a province has a million outcomes, more than a database
+    # accepts as query parameters.
     for outcome_id, direct, via_project, via_agreement in Outcome.objects.filter(
-        id__in=ids
+        id__in=queryset.values("id")
     ).values_list(
         "id",
         "institution_id",
@@ -272,7 +332,7 @@ def _rows_per_institution(queryset: QuerySet) -> list[dict]:
     return [
         {**row, "institution": institution_id}
         for row in rows
-        for institution_id in sorted(links[row["id"]])
+        for institution_id in sorted(links[row["id"]]) or [None]
     ]
 
 
