@@ -54,6 +54,8 @@ class Sector(models.Model):
 class Enterprise(PublishableModel, SourcedModel):
     """A company in a district that cooperates with institutions."""
 
+    api_resource = "enterprises"
+
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
     uscc = models.CharField(

@@ -186,6 +186,8 @@ def attribution_constraint(model_name: str) -> models.CheckConstraint:
 class Outcome(Figure):
     """Something that happened because of a partnership: an itemised patent, a reported figure."""
 
+    api_resource = "outcomes"
+
     form = models.CharField(
         _("form"), max_length=10, choices=OutcomeForm.choices, default=OutcomeForm.REPORTED
     )
@@ -438,6 +440,8 @@ class Target(Figure):
 
     A target may have no attributed record when it is the district's own (the "12 bases").
     """
+
+    api_resource = "targets"
 
     due_on = models.DateField(_("due by"), null=True, blank=True)
     due_on_precision = precision_field(_("due date precision"))

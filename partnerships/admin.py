@@ -27,11 +27,15 @@ from django.utils.translation import pgettext_lazy
 from companies.models import AgreementEnterprise, ProjectEnterprise
 from outcomes.choices import Unit
 from outcomes.models import Outcome
-from partnerships.choices import DistrictLevel, Qualifier
+from partnerships import services
+from partnerships.choices import DistrictLevel, Qualifier, TokenScope
 from partnerships.models import (
     Agreement,
     AgreementParty,
+    ApiToken,
+    Deletion,
     District,
+    DistrictRole,
     Institution,
     PartialDate,
     Project,
@@ -362,3 +366,113 @@ class ProjectAdmin(BackOfficeAdmin):
     @admin.display(description=_("funding"), ordering="funding_yuan")
     def funding(self, obj):
         return format_figure(obj.funding_yuan, obj.funding_qualifier, Unit.YUAN.label)
+
+
+@admin.register(DistrictRole)
+class DistrictRoleAdmin(BackOfficeAdmin):
+    list_display = ("user", "district", "role", "created_at")
+    list_filter = ("role", "district")
+    list_select_related = ("user", "district")
+    search_fields = ("user__username", "district__name", "district__code")
+    autocomplete_fields = ("user", "district")
+    readonly_fields = TIMESTAMPS
+
+
+class ApiTokenCreationForm(forms.ModelForm):
+    """Creating a token asks for its lifetime; the secret is generated, never typed."""
+
+    days = forms.IntegerField(
+        label=_("valid for (days)"),
+        min_value=1,
+        max_value=366,
+        initial=services.DEFAULT_TOKEN_DAYS,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "scope")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here or with `manage.py create_api_token`; the secret is shown once."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scope",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "active",
+    )
+    list_filter = ("scope",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    autocomplete_fields = ("user",)
+    actions = ("revoke",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("user", "name", "scope", "days")
+        return ("user", "name", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A token's owner, scope and lifetime are fixed; to change them, revoke and create anew.
+        return ("user", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, plain = services.api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data.get("scope") or TokenScope.READ,
+            days=form.cleaned_data["days"],
+        )
+        # The admin goes on with `obj` (messages, redirect): make it the saved token.
+        obj.pk, obj.prefix, obj.expires_at = token.pk, token.prefix, token.expires_at
+        obj._state.adding = False
+        messages.warning(
+            request,
+            _("The new token is %(token)s — copy it now: it is shown only this once.")
+            % {"token": plain},
+        )
+
+    @admin.display(description=_("active"), boolean=True)
+    def active(self, token: ApiToken) -> bool:
+        return token.is_active
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.api_token_revoke(token)
+        self.message_user(request, _("The selected tokens are revoked."), messages.SUCCESS)
+
+
+@admin.register(Deletion)
+class DeletionAdmin(admin.ModelAdmin):
+    """What the API deletions feed announces; written by the system only."""
+
+    list_display = ("resource", "object_id", "district", "deleted_at")
+    list_filter = ("resource",)
+    list_select_related = ("district",)
+    search_fields = ("resource", "object_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

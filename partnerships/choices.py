@@ -31,6 +31,24 @@ class PublicationState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class StaffRole(models.TextChoices):
+    """What a member of staff may do in a district (separation of duties, 三权分立)."""
+
+    EDITOR = "editor", _("Editor")
+    PUBLISHER = "publisher", _("Publisher")
+    AUDITOR = "auditor", _("Auditor")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+    # Roles that may create and change business records of their district.
+    writers = nonmember(("editor", "publisher"))
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
 class Qualifier(models.TextChoices):
     """The qualifier a source puts on a figure; it changes the figure's meaning."""
 

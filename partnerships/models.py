@@ -5,11 +5,16 @@ Enterprise parties of an agreement or project therefore live in `companies`.
 """
 
 import datetime
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -27,6 +32,8 @@ from partnerships.choices import (
     ProjectStatus,
     PublicationState,
     Qualifier,
+    StaffRole,
+    TokenScope,
 )
 
 
@@ -129,14 +136,67 @@ class PublishableModel(TimeStampedModel):
         db_index=True,
     )
 
+    first_published_at = models.DateTimeField(
+        _("first published at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set once, when the record is first published."),
+    )
+
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # A record that was ever public must be announced when it stops being public (the API
+        # deletions feed); one that never was must never appear there.
+        if self.is_published and self.first_published_at is None:
+            self.first_published_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "first_published_at"}
+        super().save(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.state == PublicationState.PUBLISHED
+
+
+class Deletion(models.Model):
+    """A record that was public once and has been deleted: the API deletions feed lists it.
+
+    Written by a post_delete receiver (`record_deletion`), which Django also calls for each
+    object of a QuerySet.delete(), so admin bulk deletes are covered too.
+    """
+
+    resource = models.CharField(_("resource"), max_length=30)
+    object_id = models.BigIntegerField(_("object id"))
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("deletion")
+        verbose_name_plural = _("deletions")
+        ordering = ["deleted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id}"
+
+
+def record_deletion(sender, instance, **kwargs):
+    """post_delete receiver for every publishable model (connected in each app's ready())."""
+    if instance.first_published_at is not None:
+        Deletion.objects.create(
+            resource=sender.api_resource,
+            object_id=instance.pk,
+            district_id=instance.district_id,
+        )
 
 
 class District(TimeStampedModel):
@@ -242,6 +302,8 @@ class Institution(PublishableModel, SourcedModel):
     Sub-units (a college 学院, a key laboratory 重点实验室, a university science park 科技园)
     point at their parent, so a university's totals can include its sub-units' work.
     """
+
+    api_resource = "institutions"
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
@@ -354,6 +416,8 @@ class Agreement(PublishableModel, SourcedModel):
     Agreements signed in phases (the Tongji base was co-built under two agreements a month apart)
     point at the agreement they belong to with `part_of` and carry a phase number.
     """
+
+    api_resource = "agreements"
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -510,6 +574,8 @@ class AgreementParty(models.Model):
 
 class Project(PublishableModel, SourcedModel):
     """What an agreement produces: a cooperation project, a co-built base, a programme…"""
+
+    api_resource = "projects"
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -697,3 +763,100 @@ class ProjectParticipant(models.Model):
     def __str__(self) -> str:
         party = self.institution if self.institution_id else self.district
         return f"{party} ({self.get_role_display()})"
+
+
+class DistrictRole(TimeStampedModel):
+    """A member of staff's role in one district; rights in the back office and API follow it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="district_roles",
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        verbose_name = _("district role")
+        verbose_name_plural = _("district roles")
+        ordering = ["district", "user", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "district", "role"],
+                name="district_role_once",
+                violation_error_message=_("This user already has this role in this district."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.district.name} · {self.get_role_display()}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(TimeStampedModel):
+    """A secret that lets another system use the API as a user.
+
+    Only a SHA-256 hash of the secret is stored; the plain token is shown once, when it is
+    created (`partnerships.services.api_token_create`). The public `prefix` finds the row.
+    """
+
+    PREFIX_LENGTH = 12
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for."))
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        """A new (prefix, secret, plain token); the plain token is `prefix.secret`."""
+        prefix = "pr" + secrets.token_hex((cls.PREFIX_LENGTH - 2) // 2)
+        secret = secrets.token_urlsafe(32)
+        return prefix, secret, f"{prefix}.{secret}"
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.key_hash, self.hash_secret(secret))
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE

@@ -39,8 +39,17 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# Accounts and the deletions feed are not registry content: the article enters none of them.
+NOT_CONTENT = {"partnerships.ApiToken", "partnerships.Deletion", "partnerships.DistrictRole"}
+
+
 def registry_models():
-    return [model for app in REGISTRY_APPS for model in apps.get_app_config(app).get_models()]
+    return [
+        model
+        for app in REGISTRY_APPS
+        for model in apps.get_app_config(app).get_models()
+        if model._meta.label not in NOT_CONTENT
+    ]
 
 
 def snapshot() -> dict:
