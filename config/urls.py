@@ -6,4 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Public pages: the dashboard (outcomes), lists and detail pages of each app.
+    path("", include("outcomes.urls")),
+    path("", include("partnerships.urls")),
+    path("", include("companies.urls")),
 ]
