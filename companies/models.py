@@ -79,7 +79,7 @@ class Enterprise(PublishableModel, SourcedModel):
         blank=True,
         related_name="enterprises",
     )
-    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    founded_on = models.DateField(_("founding date"), null=True, blank=True, db_index=True)
     founded_on_precision = precision_field(_("founding date precision"))
     incubator = models.ForeignKey(
         "partnerships.Institution",

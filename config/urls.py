@@ -1,4 +1,4 @@
-"""Root URL configuration: the back office, language switching, and each app's public pages."""
+"""Root URL configuration: the back office, language switching, the REST API, public pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("config.api_urls")),
     # Public pages: the dashboard (outcomes), lists and detail pages of each app.
     path("", include("outcomes.urls")),
     path("", include("partnerships.urls")),

@@ -76,13 +76,14 @@ class Figure(PublishableModel):
         decimal_places=2,
         help_text=_("Money in yuan (6800万元 = 68000000), counts as whole numbers."),
     )
-    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices, db_index=True)
     qualifier = models.CharField(
         _("qualifier"),
         max_length=10,
         choices=Qualifier.choices,
         default=Qualifier.EXACT,
         help_text=_("As the source says it: 约 about, 多/余/以上 more than, 近 nearly."),
+        db_index=True,
     )
     reported_text = models.CharField(
         _("figure as written"),
@@ -189,7 +190,11 @@ class Outcome(Figure):
     api_resource = "outcomes"
 
     form = models.CharField(
-        _("form"), max_length=10, choices=OutcomeForm.choices, default=OutcomeForm.REPORTED
+        _("form"),
+        max_length=10,
+        choices=OutcomeForm.choices,
+        default=OutcomeForm.REPORTED,
+        db_index=True,
     )
     title = models.CharField(
         _("title"),
@@ -198,23 +203,24 @@ class Outcome(Figure):
         help_text=_("For an itemised patent, copyright or standard: its title."),
     )
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
-    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices)
+    basis = models.CharField(_("basis"), max_length=12, choices=Basis.choices, db_index=True)
     as_of = models.DateField(
         _("as of"),
         null=True,
         blank=True,
         help_text=_("For a cumulative figure: the date it stands at. Empty: the source's date."),
+        db_index=True,
     )
     as_of_precision = precision_field(_("as-of precision"))
-    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True, db_index=True)
     period_start_precision = precision_field(_("period start precision"))
-    period_end = models.DateField(_("period end"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True, db_index=True)
     period_end_precision = precision_field(_("period end precision"))
     patent_type = models.CharField(
-        _("patent type"), max_length=15, choices=PatentType.choices, blank=True
+        _("patent type"), max_length=15, choices=PatentType.choices, blank=True, db_index=True
     )
     patent_status = models.CharField(
-        _("patent status"), max_length=15, choices=PatentStatus.choices, blank=True
+        _("patent status"), max_length=15, choices=PatentStatus.choices, blank=True, db_index=True
     )
     patent_number = models.CharField(
         _("patent application number"),
@@ -232,10 +238,14 @@ class Outcome(Figure):
         _("standard number"), max_length=40, blank=True, help_text=_("e.g. DB14/T 2544-2022.")
     )
     standard_level = models.CharField(
-        _("standard level"), max_length=15, choices=StandardLevel.choices, blank=True
+        _("standard level"), max_length=15, choices=StandardLevel.choices, blank=True, db_index=True
     )
     enterprise_category = models.CharField(
-        _("enterprise category"), max_length=15, choices=EnterpriseCategory.choices, blank=True
+        _("enterprise category"),
+        max_length=15,
+        choices=EnterpriseCategory.choices,
+        blank=True,
+        db_index=True,
     )
 
     class Meta:
@@ -443,14 +453,15 @@ class Target(Figure):
 
     api_resource = "targets"
 
-    due_on = models.DateField(_("due by"), null=True, blank=True)
+    due_on = models.DateField(_("due by"), null=True, blank=True, db_index=True)
     due_on_precision = precision_field(_("due date precision"))
-    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True, db_index=True)
     period_start_precision = precision_field(_("period start precision"))
     quantity_is_stated = models.BooleanField(
         _("the source states a number"),
         default=True,
         help_text=_("Untick for a plan without a number (e.g. recruit graduates every year)."),
+        db_index=True,
     )
 
     class Meta:

@@ -113,7 +113,7 @@ def blank_unique_constraint(model_name: str, field: str, message) -> models.Uniq
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
@@ -246,7 +246,7 @@ class Source(TimeStampedModel):
     title = models.CharField(_("title"), max_length=300)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     url = models.URLField(_("address (URL)"), max_length=500, blank=True)
-    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True, db_index=True)
     published_on_precision = precision_field(_("publication date precision"))
     authors = models.CharField(_("authors"), max_length=300, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -308,7 +308,9 @@ class Institution(PublishableModel, SourcedModel):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=InstitutionKind.choices)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=InstitutionKind.choices, db_index=True
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent institution"),
@@ -427,7 +429,7 @@ class Agreement(PublishableModel, SourcedModel):
         on_delete=models.PROTECT,
         related_name="agreements",
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices, db_index=True)
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -437,9 +439,9 @@ class Agreement(PublishableModel, SourcedModel):
     )
     signed_on = models.DateField(_("signing date"), null=True, blank=True, db_index=True)
     signed_on_precision = precision_field(_("signing date precision"))
-    starts_on = models.DateField(_("term start"), null=True, blank=True)
+    starts_on = models.DateField(_("term start"), null=True, blank=True, db_index=True)
     starts_on_precision = precision_field(_("term start precision"))
-    ends_on = models.DateField(_("term end"), null=True, blank=True)
+    ends_on = models.DateField(_("term end"), null=True, blank=True, db_index=True)
     ends_on_precision = precision_field(_("term end precision"))
     term_months = models.PositiveSmallIntegerField(
         _("term in months"),
@@ -612,13 +614,14 @@ class Project(PublishableModel, SourcedModel):
     )
     starts_on = models.DateField(_("start date"), null=True, blank=True, db_index=True)
     starts_on_precision = precision_field(_("start date precision"))
-    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    ends_on = models.DateField(_("end date"), null=True, blank=True, db_index=True)
     ends_on_precision = precision_field(_("end date precision"))
     opened_on = models.DateField(
         _("opening date"),
         null=True,
         blank=True,
         help_text=_("For a base or platform: when it opened (揭牌运营)."),
+        db_index=True,
     )
     opened_on_precision = precision_field(_("opening date precision"))
     floor_area_m2 = models.DecimalField(

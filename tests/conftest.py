@@ -8,6 +8,14 @@ belong here; fixtures for one app stay next to its tests.
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from partnerships.choices import TokenScope
+from partnerships.models import District
+from tests import factories
 
 BACK_OFFICE_APPS = ("partnerships", "companies", "outcomes")
 
@@ -41,3 +49,78 @@ def citizen(db) -> User:
 def fast_password_hashing(settings):
     """PBKDF2 is slow by design; tests log in many times and need no protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- REST API personas ---------------------------------------------------------------------------
+# Anonymous visitors, a system with a read-only token, Zhang (an editor of 小店区 with a write
+# token) and Zhou (an editor of another district with a write token).
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Throttle counters live in the cache: each test starts with a full allowance."""
+    cache.clear()
+
+
+@pytest.fixture
+def unthrottled(settings):
+    """Limits high enough for tests that send hundreds of requests (fuzzing, crawling)."""
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}
+    }
+
+
+@pytest.fixture
+def xiaodian(db) -> District:
+    return District.objects.filter(code="140105").first() or factories.make_district(
+        code="140105", name="小店区", name_en="Xiaodian District"
+    )
+
+
+@pytest.fixture
+def other_district(db) -> District:
+    return factories.make_district(code="140106", name="迎泽区", name_en="Yingze District")
+
+
+@pytest.fixture
+def anonymous_api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def reader_api(db) -> APIClient:
+    """A statistics bureau's system: a read-only token of an account without district rights."""
+    user = User.objects.create_user("stats-bureau", password="unused-password")
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {factories.make_token(user)}")
+
+
+@pytest.fixture
+def api_editor(xiaodian) -> User:
+    return factories.make_district_editor("zhang", xiaodian)
+
+
+@pytest.fixture
+def editor_api(api_editor) -> APIClient:
+    """Zhang, an editor of 小店区, through a write-scope token."""
+    token = factories.make_token(api_editor, TokenScope.WRITE)
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.fixture
+def other_editor_api(other_district) -> APIClient:
+    """Zhou, an editor of another district, through a write-scope token."""
+    user = factories.make_district_editor("zhou", other_district)
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {factories.make_token(user, TokenScope.WRITE)}")
+
+
+@pytest.fixture
+def queries_of():
+    """`queries_of(client, url)`: the response and the SQL it ran (for query-count tests)."""
+
+    def run(client: APIClient, url: str, **params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, params)
+        assert response.status_code == 200, response.content
+        return response, [query["sql"] for query in captured.captured_queries]
+
+    return run

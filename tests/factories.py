@@ -10,6 +10,8 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from django.contrib.auth.models import User
+
 from companies.choices import CertificationKind
 from companies.models import (
     AgreementEnterprise,
@@ -28,16 +30,20 @@ from partnerships.choices import (
     PartyRole,
     ProjectKind,
     Qualifier,
+    StaffRole,
+    TokenScope,
 )
 from partnerships.models import (
     Agreement,
     AgreementParty,
     District,
+    DistrictRole,
     Institution,
     Project,
     ProjectParticipant,
     Source,
 )
+from partnerships.services import api_token_create
 
 _serial = itertools.count(1)
 
@@ -226,3 +232,16 @@ def make_target(*, project=None, **fields) -> Target:
         "due_on_precision": DatePrecision.YEAR,
     }
     return _saved(Target(**values | fields))
+
+
+def make_token(user, scope=TokenScope.READ) -> str:
+    """A token for `user` through the service that creates real ones; returns the plain text."""
+    _token, plain = api_token_create(user=user, name=f"测试令牌{next(_serial)}", scope=scope)
+    return plain
+
+
+def make_district_editor(username: str, district: District) -> User:
+    """A member of staff who may create and change the records of `district`."""
+    user = User.objects.create_user(username, password="unused-password")
+    _saved(DistrictRole(user=user, district=district, role=StaffRole.EDITOR))
+    return user

@@ -1,0 +1,318 @@
+"""Building blocks of a REST API resource: serializer fields, validated writes, the viewsets.
+
+- A partial date is one object, `{"date": "2019-03-01", "precision": "month"}`, read and written.
+- Related records are read as compact nested objects (null when the client may not read them)
+  and written as ids (`district_id`), accepted only when the client may read the record (a
+  district: only when it may write to it).
+- Writes end in the model's `full_clean()`, the back office's one validation path (NetBox
+  ValidatedModelSerializer), inside a transaction: a 400 writes nothing.
+- Every GET carries a strong ETag of its body (`If-None-Match` → 304); a write with an
+  `If-Match` that is not the current representation's ETag answers 412 and changes nothing.
+"""
+
+import hashlib
+from functools import cached_property
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import CheckConstraint, ProtectedError, Q, RestrictedError, UniqueConstraint
+from django.http import HttpResponseNotModified
+from django.utils.cache import parse_etags
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, permissions, renderers, serializers, viewsets
+from rest_framework.settings import api_settings
+
+from config.api import MAX_ID, ReadAnyoneWriteWithToken, Visibility
+from partnerships.choices import DatePrecision
+from partnerships.models import PublishableModel
+
+WRITE_METHODS = ("PUT", "PATCH", "DELETE")
+
+
+class PartialDateSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text=_("Stored as the 1st of the month or 1 January."))
+    precision = serializers.ChoiceField(choices=DatePrecision.choices)
+
+
+@extend_schema_field(PartialDateSerializer)
+class PartialDateField(serializers.Field):
+    """`{"date": "2019-03-01", "precision": "month"}` or null, over a date and its precision."""
+
+    def __init__(self, date_field: str, **kwargs):
+        self.model_fields = (date_field, f"{date_field}_precision")
+        super().__init__(source="*", required=False, allow_null=True, **kwargs)
+
+    def to_representation(self, instance):
+        date_field, precision_field = self.model_fields
+        value = getattr(instance, date_field)
+        if value is None:
+            return None
+        return {"date": value.isoformat(), "precision": getattr(instance, precision_field)}
+
+    def run_validation(self, data=serializers.empty):
+        if data is None:
+            return {self.model_fields[0]: None, self.model_fields[1]: DatePrecision.DAY}
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        nested = PartialDateSerializer(data=data)
+        nested.is_valid(raise_exception=True)
+        return dict(zip(self.model_fields, nested.validated_data.values(), strict=True))
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A writable foreign key given by id: any record the client may read is accepted."""
+
+    def __init__(self, model, **kwargs):
+        super().__init__(queryset=model._default_manager.all(), write_only=True, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if issubclass(queryset.model, PublishableModel):
+            return self.context["visibility"].filter(queryset)
+        return queryset
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class WritableDistrictField(VisibleRelatedField):
+    """A district the client may write to; any other answers "does not exist"."""
+
+    def get_queryset(self):
+        district_ids = self.context["visibility"].district_ids
+        districts = self.queryset.model._default_manager.all()
+        return districts if district_ids is None else districts.filter(id__in=district_ids)
+
+    def use_pk_only_optimization(self):
+        return False
+
+
+def serializer_columns(serializer, prefix: str = "") -> list[str]:
+    columns = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.Serializer):
+            columns += serializer_columns(field, f"{prefix}{name}.")
+        elif isinstance(field, PartialDateField):
+            columns += [f"{prefix}{name}.date", f"{prefix}{name}.precision"]
+        else:
+            columns.append(f"{prefix}{name}")
+    return columns
+
+
+class CompactSerializer(serializers.ModelSerializer):
+    """A related record in brief; null when it is a draft the client may not read."""
+
+    def to_representation(self, instance):
+        visibility = self.context.get("visibility")
+        if hasattr(instance, "state") and visibility and not visibility.shows(instance):
+            return None
+        return super().to_representation(instance)
+
+
+def constrained_fields(model) -> dict[str, str]:
+    """The violation message of each constraint on a single field, with that field's name."""
+    fields = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            names = set(constraint.fields)
+        elif isinstance(constraint, CheckConstraint):
+            names = set(condition_fields(constraint.condition))
+        else:
+            continue
+        if len(names) == 1:
+            fields[str(constraint.get_violation_error_message())] = names.pop()
+    return fields
+
+
+def condition_fields(condition: Q):
+    for child in condition.children:
+        if isinstance(child, Q):
+            yield from condition_fields(child)
+        else:
+            yield child[0].split("__")[0]
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Writes end in the model's `full_clean()`, the back office's one validation path."""
+
+    def get_validators(self):
+        return []  # the model's constraints are checked once, by full_clean()
+
+    def validate(self, attrs):
+        instance = self.instance if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.api_errors(error)) from None
+        self.cleaned_instance = instance
+        return attrs
+
+    def api_errors(self, error: DjangoValidationError) -> dict:
+        """Errors by API field name (`district` → `district_id`).
+
+        A database constraint on one field (funding not negative, a unique USCC) reports its
+        message without a field; it is put back on the field it constrains.
+        """
+        names = {}
+        for field in self._writable_fields:
+            for source in getattr(field, "model_fields", (field.source,)):
+                names[source] = field.field_name
+        constrained = constrained_fields(self.Meta.model)
+        errors = {}
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                target = names.get(
+                    constrained.get(message, name), api_settings.NON_FIELD_ERRORS_KEY
+                )
+                errors.setdefault(target, []).append(message)
+        return errors
+
+    def create(self, validated_data):
+        self.cleaned_instance.save()
+        return self.cleaned_instance
+
+    def update(self, instance, validated_data):
+        self.cleaned_instance.save()
+        return self.cleaned_instance
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_detail = _("The record has changed since you read it (If-Match); read it again.")
+    default_code = "precondition_failed"
+
+
+def etag_of(content: bytes) -> str:
+    return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+
+
+def representation_etag(data) -> str:
+    """The ETag of a record's GET representation as JSON (what If-Match is compared with)."""
+    return etag_of(renderers.JSONRenderer().render(data))
+
+
+class RegistryViewMixin:
+    """Response headers of every API view: rate limits, and ETags with 304 on reads."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        for header, value in getattr(request, "rate_limit", {}).items():
+            response[header] = value
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response.render()
+            etag = etag_of(response.content)
+            response["ETag"] = etag
+            if etag in parse_etags(request.headers.get("If-None-Match", "").replace("W/", "")):
+                not_modified = HttpResponseNotModified()
+                for header in ("ETag", "Vary", *getattr(request, "rate_limit", {})):
+                    if header in response:
+                        not_modified[header] = response[header]
+                return not_modified
+        elif request.method in ("POST", "PUT", "PATCH") and 200 <= response.status_code < 300:
+            response["ETag"] = representation_etag(response.data)
+        return response
+
+
+class RegistryViewSetMixin(RegistryViewMixin):
+    """Visibility, If-Match and all-or-nothing validated writes for a resource viewset."""
+
+    permission_classes = [ReadAnyoneWriteWithToken]
+    # Any path segment reaches the view, so that a malformed id gets a JSON 404, not HTML.
+    lookup_value_regex = "[^/]+"
+
+    @cached_property
+    def visibility(self) -> Visibility:
+        return Visibility.for_request(self.request)
+
+    def visible(self, queryset):
+        """Reads see what the client may read; writes reach only its districts' records."""
+        if self.request.method in permissions.SAFE_METHODS:
+            return self.visibility.filter(queryset)
+        # Locks the row between the If-Match check and the save (PostgreSQL).
+        return self.visibility.writable(queryset).select_for_update(of=("self",))
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"visibility": self.visibility}
+
+    def get_csv_columns(self) -> list[str]:
+        return serializer_columns(self.get_serializer())
+
+    def get_object(self):
+        instance = super().get_object()
+        if_match = self.request.headers.get("If-Match")
+        if self.request.method in WRITE_METHODS and if_match and if_match.strip() != "*":
+            current = representation_etag(self.get_serializer(instance).data)
+            if current not in parse_etags(if_match.replace("W/", "")):
+                raise PreconditionFailed
+        return instance
+
+
+class RegistryReadOnlyViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A resource only read through the API (districts, sources, sectors)."""
+
+
+class RegistryModelViewSet(RegistryViewSetMixin, viewsets.ModelViewSet):
+    """A resource a write token may create, change and delete; each write is all or nothing."""
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        self.save(serializer)
+
+    def perform_update(self, serializer):
+        self.save(serializer)
+
+    def save(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            # A concurrent write won a uniqueness race that full_clean() had just passed.
+            raise Conflict(_("Another record was saved with the same values; try again.")) from None
+        # Read back through the viewset's queryset: the response is the GET representation.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, RestrictedError) as error:
+            counts = {}
+            for record in (
+                error.protected_objects
+                if isinstance(error, ProtectedError)
+                else (error.restricted_objects)
+            ):
+                label = str(record._meta.verbose_name_plural)
+                counts[label] = counts.get(label, 0) + 1
+            detail = ", ".join(f"{label}: {n}" for label, n in sorted(counts.items()))
+            raise Conflict(
+                _("Other records refer to this one (%(detail)s); change or delete them first.")
+                % {"detail": detail}
+            ) from None

@@ -1,0 +1,61 @@
+"""/api/v1/: one route per resource, the deletions feed, statistics, the schema and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import APIRootView, DefaultRouter
+
+from companies.api import EnterpriseViewSet, SectorViewSet
+from config.api import ReadOnly
+from config.api_resources import RegistryViewMixin
+from outcomes.api import DeletionFeedView, OutcomeStatsView, OutcomeViewSet, TargetViewSet
+from partnerships.api import (
+    AgreementViewSet,
+    DistrictViewSet,
+    InstitutionViewSet,
+    ProjectViewSet,
+    SourceViewSet,
+)
+
+app_name = "api"
+
+
+class RootView(RegistryViewMixin, APIRootView):
+    """The registry's REST API: one link per resource. See /api/v1/docs/ for everything else."""
+
+    permission_classes = [ReadOnly]
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+    include_format_suffixes = False  # ?format=csv is the one way to ask for a format in a URL
+
+
+router = Router()
+router.register("districts", DistrictViewSet, basename="district")
+router.register("sources", SourceViewSet, basename="source")
+router.register("sectors", SectorViewSet, basename="sector")
+router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("outcomes", OutcomeViewSet, basename="outcome")
+router.register("targets", TargetViewSet, basename="target")
+
+
+class SchemaView(RegistryViewMixin, SpectacularAPIView):
+    pass
+
+
+urlpatterns = [
+    path("deletions/", DeletionFeedView.as_view(), name="deletions"),
+    path("stats/outcomes/", OutcomeStatsView.as_view(), name="stats-outcomes"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    # Swagger UI and Redoc from the sidecar's static files: no CDN, the docs work offline.
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    *router.urls,
+]
