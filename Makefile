@@ -13,16 +13,17 @@ PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help system-deps venv messages run test lint clean
+.PHONY: help system-deps venv messages static-deps run test lint clean
 
 help:
 	@echo "make run          set up everything, load the demo data, serve http://$(RUN_ADDR)/admin/"
 	@echo "make test         set up everything, then ruff, the migrations check and pytest"
 	@echo "                  (SQLite; DATABASE_URL=postgres://... make test for PostgreSQL)"
 	@echo "make lint         ruff check and ruff format --check"
-	@echo "make system-deps  install missing Debian packages (gettext)"
+	@echo "make system-deps  install missing Debian packages (gettext, nodejs, npm)"
 	@echo "make venv         create .venv and install the project with its dev extras"
 	@echo "make messages     compile translation catalogs"
+	@echo "make static-deps  install the browser assets from package-lock.json (npm ci)"
 	@echo "make clean        remove .venv, caches, compiled catalogs and test output"
 
 system-deps:
@@ -53,14 +54,23 @@ messages: $(STAMP) | system-deps
 		echo "messages: no locale/ directory, nothing to compile"; \
 	fi
 
-run: system-deps venv messages
+# Apache ECharts for the dashboard charts, from the npm registry at the version package-lock.json
+# pins. npm writes node_modules/.package-lock.json, so the install reruns only when the lock
+# changed or node_modules is missing; without a lock (first run) `npm install` creates it.
+static-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json $(wildcard package-lock.json) | system-deps
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	@touch $@
+
+run: system-deps venv messages static-deps
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_article
 	$(MANAGE) create_demo_staff
 	DEBUG=true $(MANAGE) runserver $(RUN_ADDR)
 
 # DATABASE_URL passes through from the environment: PostgreSQL when set, SQLite otherwise.
-test: system-deps venv messages
+test: system-deps venv messages static-deps
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -71,6 +81,6 @@ lint: venv
 
 # Keeps db.sqlite3: it may hold data entered by hand.
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-output staticfiles build *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache test-output staticfiles build *.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	find . -path ./.git -prune -o -name '*.mo' -type f -exec rm -f {} +

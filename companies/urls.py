@@ -1,4 +1,12 @@
-"""Public pages of the companies app (issue 4)."""
+"""Public pages of the companies app: enterprises (issue 4)."""
+
+from django.urls import path
+
+from companies import views
 
 app_name = "companies"
-urlpatterns = []
+urlpatterns = [
+    path("enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/figures.csv", views.enterprise_figures_csv, name="enterprise_csv"),
+]

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "partnerships",
     "companies",
     "outcomes",
@@ -113,5 +115,79 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Public pages: our stylesheet and chart script, and Apache ECharts from npm (`npm ci`, run by
+# `make run` and `make test`), so `{% static 'echarts.min.js' %}` needs no CDN. Only ECharts'
+# dist/ folder is exposed, never the rest of node_modules.
+STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "node_modules" / "echarts" / "dist"]
 
 LOGIN_URL = "admin:login"
+
+# REST API (/api/v1/). Deny unless a view says otherwise; tokens only, so no session and no CSRF
+# exposure; keyset cursor paging; JSON and CSV; limits per minute from the environment.
+API_ANON_RATE = envint("API_ANON_RATE", "60")
+API_TOKEN_RATE = envint("API_TOKEN_RATE", "600")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.DenyAll"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": f"{API_ANON_RATE}/min", "user": f"{API_TOKEN_RATE}/min"},
+    "DEFAULT_PAGINATION_CLASS": "config.api.KeysetCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "config.api.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.RegistryAutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "校地合作登记系统 API · Partnership registry API",
+    "DESCRIPTION": (
+        "Read the registry's published records, keep a mirror in sync, ask for honest totals, "
+        "and, with a write-scope token, create and change records of your districts.\n\n"
+        f"**Limits**: {API_ANON_RATE} requests a minute per IP address without a token, "
+        f"{API_TOKEN_RATE} a minute per user with one. Every response says where you stand in "
+        "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until "
+        "a request is free again); a 429 carries `Retry-After`.\n\n"
+        "**Tokens**: `Authorization: Bearer <prefix>.<secret>` (`Token …` works too). Without "
+        "one, and with a read-scope token, only published records exist; a write-scope token "
+        "also sees the drafts of its user's districts and may write to them.\n\n"
+        "**Paging**: every list is paged by cursor: follow `next` (also sent as a `Link` "
+        "header) to the end; deep pages cost the same as the first. `page_size` is 100 by "
+        "default and capped at 1000.\n\n"
+        "**Mirroring**: poll each list with `updated_since` and `/api/v1/deletions/?since=` "
+        "set to when your previous poll started, less a minute (a write that was committing "
+        "then is not missed; applying a row twice is harmless); upsert the rows, then remove "
+        "what the feed lists. The mirror then equals what the API shows.\n\n"
+        "**CSV**: `?format=csv` or `Accept: text/csv` on every list; UTF-8 with a BOM, nested "
+        "objects as dotted columns (`district.name`), lists as JSON in one cell; the next page "
+        "is in the `Link` header.\n\n"
+        "**Writes**: related records are given as ids (`district_id`, `project_id`…) and shown "
+        "as nested objects; `state` is read-only (new records are drafts, published after "
+        "review in the back office); participant and party lists are read-only for now. "
+        "Every write is checked like the back office and answers 400 with field messages; "
+        "`If-Match` with the ETag you read makes a stale write fail with 412."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["config.api.ReadOnly"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from the public validator: the docs work offline.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionKindEnum": "partnerships.choices.InstitutionKind",
+        "AgreementKindEnum": "partnerships.choices.AgreementKind",
+        "AgreementStatusEnum": "partnerships.choices.AgreementStatus",
+        "ProjectKindEnum": "partnerships.choices.ProjectKind",
+        "ProjectStatusEnum": "partnerships.choices.ProjectStatus",
+        "CertificationKindEnum": "companies.choices.CertificationKind",
+        "RecognitionLevelEnum": "companies.choices.RecognitionLevel",
+        "OutcomeKindEnum": "outcomes.choices.OutcomeKind",
+        "StandardLevelEnum": "outcomes.choices.StandardLevel",
+        "EnterpriseCategoryEnum": "outcomes.choices.EnterpriseCategory",
+        "PublicationStateEnum": "partnerships.choices.PublicationState",
+        "DatePrecisionEnum": "partnerships.choices.DatePrecision",
+        "QualifierEnum": "partnerships.choices.Qualifier",
+    },
+}

@@ -434,6 +434,89 @@ def target_progress(targets: Iterable[Target], *, public: bool = True) -> list[T
         outcomes = outcomes_in_scope(scope, public=public).filter(
             kind=target.kind, unit=target.unit
         )
+        if target.period_start is not None:
+            # A plan for 2021–2025 is not met by what was done before 2021: only figures dated
+            # in the plan's period count, and an undated figure cannot be placed in it. (A
+            # cumulative snapshot dated in the period still counts whole.)
+            outcomes = _effective_date(outcomes).filter(effective_on__gte=target.period_start)
         totals = outcome_totals(outcomes)
         progress.append(TargetProgress(target=target, achieved=totals[0] if totals else None))
     return progress
+
+
+# ---------------------------------------------------------------------------------------------
+# Public pages. Reads only: every figure still comes from outcome_totals, intellectual_property_
+# total and target_progress above; these functions choose the rows and fetch what is printed.
+# ---------------------------------------------------------------------------------------------
+
+# What a public page prints beside a figure: its source, and the records it is attributed to
+# (a sub-unit institution is named with its university).
+OUTCOME_PAGE_RELATIONS = ("source", "project", "agreement", "institution__parent", "enterprise")
+INTELLECTUAL_PROPERTY = "intellectual_property"
+
+
+def outcome_rows_for_page(outcomes: QuerySet) -> QuerySet:
+    """The outcomes of a page, grouped by kind and unit as the totals are, with their sources."""
+    return outcomes.select_related(*OUTCOME_PAGE_RELATIONS).order_by("kind", "unit", "id")
+
+
+def target_rows_for_page(targets: QuerySet) -> QuerySet:
+    # The attributed records: target_progress reads the one that sets each target's scope.
+    return targets.select_related(*OUTCOME_PAGE_RELATIONS).order_by(
+        F("due_on").asc(nulls_last=True), "kind", "id"
+    )
+
+
+def intellectual_property_parts(outcomes: QuerySet) -> list[Total]:
+    """The parts of 知识产权 by kind and category (invention, utility model, copyrights…)."""
+    return outcome_totals(
+        outcomes.filter(kind__in=OutcomeKind.intellectual_property), by=["category"]
+    )
+
+
+def dashboard_targets(limit: int) -> list[Target]:
+    """The public targets the dashboard sets against achievements, soonest due first.
+
+    target_progress costs one to three queries per target (its scope, then its total), so the
+    dashboard shows a bounded number of them.
+    """
+    return list(target_rows_for_page(Target.objects.public())[:limit])
+
+
+@dataclass
+class FigureBreakdown:
+    """One public figure and the outcomes it is made of, for the page that explains it."""
+
+    total: Total | None
+    counted_ids: set[int]
+    covered_ids: set[int]
+    superseded_ids: set[int]
+
+    @property
+    def all_ids(self) -> list[int]:
+        return sorted(self.counted_ids | self.covered_ids | self.superseded_ids)
+
+
+def figure_breakdown(kind: str, unit: str, category: str | None = None) -> FigureBreakdown:
+    """The registry-wide public total of a kind and unit (or of 知识产权, or of one category),
+    with the ids of the outcomes counted, covered by a reported figure, or superseded."""
+    public = Outcome.objects.public()
+    if kind == INTELLECTUAL_PROPERTY:
+        outcomes = public.filter(kind__in=OutcomeKind.intellectual_property, unit=unit)
+        total = intellectual_property_total(outcome_totals(outcomes))
+    elif category is not None:
+        # The whole kind is totalled by category and one group picked: totalling a filtered set
+        # would lose the reported figures that cover this category's items (rule 4).
+        totals = outcome_totals(public.filter(kind=kind, unit=unit), by=["category"])
+        total = next((t for t in totals if t.group["category"] == category), None)
+    else:
+        totals = outcome_totals(public.filter(kind=kind, unit=unit))
+        total = totals[0] if totals else None
+    if total is None:
+        return FigureBreakdown(None, set(), set(), set())
+    return FigureBreakdown(
+        total=total,
+        counted_ids=set(total.outcome_ids),
+        covered_ids=set(total.covered_item_ids),
+        superseded_ids=set(total.superseded_ids),
+    )

@@ -22,13 +22,12 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from companies.models import AgreementEnterprise, ProjectEnterprise
 from outcomes.choices import Unit
 from outcomes.models import Outcome
 from partnerships import services
-from partnerships.choices import DistrictLevel, Qualifier, TokenScope
+from partnerships.choices import DistrictLevel, TokenScope
 from partnerships.models import (
     Agreement,
     AgreementParty,
@@ -43,6 +42,10 @@ from partnerships.models import (
     Source,
 )
 
+# One definition of the qualifier words and of a stored quantity's text, shared with the public
+# pages; re-exported here for the other apps' admins.
+from partnerships.templatetags.registry import QUALIFIER_PREFIXES, format_quantity
+
 admin.site.site_header = _("University–district partnership registry")
 admin.site.site_title = _("Partnership registry back office")
 admin.site.index_title = _("Records")
@@ -51,23 +54,6 @@ TIMESTAMPS = ("created_at", "updated_at")
 # Fieldsets every source-citing record ends with.
 SOURCE_FIELDSET = (_("Source"), {"fields": ("source", "source_passage")})
 PUBLICATION_FIELDSET = (_("Publication"), {"fields": ("state", *TIMESTAMPS)})
-
-# The words a source puts before a figure (DOMAIN.md, "Reported figures in Chinese sources").
-QUALIFIER_PREFIXES = {
-    Qualifier.EXACT: "",
-    # Translators: put before a number, e.g. 约 in Chinese.
-    Qualifier.ABOUT: pgettext_lazy("qualifier before a figure", "about"),
-    # Translators: put before a number, e.g. 多 in Chinese.
-    Qualifier.MORE_THAN: pgettext_lazy("qualifier before a figure", "more than"),
-    # Translators: put before a number, e.g. 近 in Chinese.
-    Qualifier.NEARLY: pgettext_lazy("qualifier before a figure", "nearly"),
-}
-
-
-def format_quantity(quantity: Decimal) -> str:
-    """A stored decimal without the trailing zeros of its column: 68000000.00 -> 68000000."""
-    text = format(quantity, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_figure(quantity: Decimal | None, qualifier: str, unit: str) -> str | None:

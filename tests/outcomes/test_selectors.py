@@ -1030,6 +1030,32 @@ def test_target_progress_without_achievement_is_none():
 
 
 @pytest.mark.django_db
+def test_target_progress_counts_only_what_was_done_in_the_plans_period():
+    programme = _project("十四五人才计划", field=Field.EDUCATION)
+    _target(
+        OutcomeKind.TALENTS,
+        50,
+        Unit.PERSON,
+        project=programme,
+        period_start=D(2021, 1, 1),
+        due_on=D(2025, 12, 31),
+    )
+    _increment(
+        OutcomeKind.TALENTS,
+        30,
+        Unit.PERSON,
+        period=(D(2019, 1, 1), D(2019, 12, 31)),
+        project=programme,
+    )
+    in_period = _increment(OutcomeKind.TALENTS, 8, Unit.PERSON, period=YEAR_2021, project=programme)
+
+    [progress] = target_progress(targets_in_scope(project_scope(programme)))
+
+    assert progress.achieved.quantity == Decimal(8)
+    assert progress.achieved.outcome_ids == [in_period.id]
+
+
+@pytest.mark.django_db
 def test_targets_never_appear_in_outcome_totals():
     programme = _project("校长培训计划", field=Field.EDUCATION)
     _target(OutcomeKind.TRAINEES, 20, Unit.PERSON, project=programme)
