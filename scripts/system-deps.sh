@@ -11,7 +11,16 @@ set -euo pipefail
 # One package per line, with the reason. Append here (e.g. chromium, fonts-noto-cjk, npm).
 PACKAGES=(
     gettext  # msgfmt, used by `manage.py compilemessages` to build the .mo catalogs
+    nodejs   # runs npm, which installs Apache ECharts (package-lock.json) for the dashboard charts
+    chromium  # the browser tests/browser drives with Playwright (no `playwright install`)
+    fonts-noto-cjk  # a CJK font, so Chinese renders as characters (not boxes) in the browser
 )
+
+# npm installs the pinned ECharts (`make static-deps`). Asked for only when no npm is on the PATH:
+# a NodeSource nodejs package bundles npm and conflicts with Debian's separate npm package.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(npm)  # Debian's npm, for Debian's nodejs
+fi
 
 PYTHON="${1:-python3}"
 
