@@ -620,3 +620,15 @@ def test_institution_csv_query_count_does_not_grow_with_projects(client, db):
 
     # 1. the institution  2. its sub-units (institution_scope)  3. outcomes with their sources
     assert (one, three) == (3, 3), sql
+
+
+@pytest.mark.django_db
+def test_unpublished_project_page_is_a_404_in_the_site_layout(client):
+    draft = make_project()  # drafts are never public
+
+    response = client.get(f"/projects/{draft.pk}/")
+
+    assert response.status_code == 404
+    assert response.templates[0].name == "404.html"
+    assert draft.title not in response.content.decode()
+    assert 'class="site-nav"' in response.content.decode()
