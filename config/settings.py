@@ -5,9 +5,11 @@ laptop, and every production difference comes from an environment variable. A va
 be parsed stops start-up with a clear message instead of silently falling back.
 """
 
+import datetime
 import os
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +39,10 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "false")
-# The fallback key is for local runs only; production settings must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-development-key")
+# The fallback key is for local runs and tests only: `check --deploy` flags it, and the WSGI/ASGI
+# entry points refuse to serve with it while DEBUG is false (config/security.py).
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key"  # noqa: S105 (a known, public value)
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "partnerships",
     "companies",
     "outcomes",
@@ -59,13 +64,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.accounts.SessionLimitMiddleware",
+    "config.accounts.PasswordPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked log-in into `config.accounts.lockout_response`.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,11 +109,19 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password rules of MLPS 2.0 level 3 (issue 5): at least 8 characters of 3 of 4 classes, not a
+# common password, not like the user's name, changed every PASSWORD_MAX_AGE_DAYS.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "config.accounts.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Checks nothing; records each change for the age rule (see config/accounts.py).
+    {"NAME": "config.accounts.PasswordAgeValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -121,6 +139,74 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "node_modules" / "echarts" / "dist"]
 
 LOGIN_URL = "admin:login"
+
+# --- Accounts: log-in lock-out, password age, session limits (issue 5, item 5) -------------------
+# django-axes checks every log-in before Django's own backend does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 5 failures for one username, or 5 from one address (each counted on its own), lock log-in for
+# 30 minutes, during which the right password is refused too. Attempts made while locked do not
+# extend the lock, so nobody can keep an administrator out for good; a success clears the count.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "30"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.accounts.lockout_response"
+# Staff must change a password this old (and on first log-in); see config.accounts.
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
+# Idle timeout: the session cookie and row expire 30 minutes after the latest request.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", "1800")
+SESSION_SAVE_EVERY_REQUEST = True
+# Absolute cap: a session ends this long after its log-in however active it is.
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60))
+
+# --- Security ------------------------------------------------------------------------------------
+# Secure unless DEBUG: production needs only SECRET_KEY, ALLOWED_HOSTS and, where Django itself
+# must send http to https, SECURE_SSL_REDIRECT=true (`check --deploy --fail-level WARNING` then
+# passes; tests/test_security_headers.py runs it). The redirect is opt-in because the TLS proxy
+# usually does it, and the test client, the live server and `make run` speak plain http.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+if envbool("BEHIND_TLS_PROXY", "false"):
+    # Only behind a proxy that sets this header itself; otherwise a client could claim https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+# Joining the browsers' preload list is hard to undo, so it is the domain owner's explicit choice;
+# until then the check that asks for it (W021) is silenced, not failed.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Secure cookies are still stored and sent by Django's test client and by browsers on
+# http://localhost, so tests need no exception.
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "false" if DEBUG else "true")
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "false" if DEBUG else "true")
+SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: every form carries the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No inline script or style anywhere, ours or the admin's: charts read their data from
+# json_script blocks, and the API docs use our templates/api/ pages (tests/browser checks that
+# no page logs a CSP violation).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
+# --- end Security --------------------------------------------------------------------------------
 
 # REST API (/api/v1/). Deny unless a view says otherwise; tokens only, so no session and no CSRF
 # exposure; keyset cursor paging; JSON and CSV; limits per minute from the environment.

@@ -17,6 +17,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
@@ -24,6 +27,7 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import AgreementEnterprise, ProjectEnterprise
+from config.accounts import session_start
 from outcomes.choices import Unit
 from outcomes.models import Outcome
 from partnerships import services
@@ -462,3 +466,23 @@ class DeletionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Accounts (issue 5, item 5) ------------------------------------------------------------------
+# The absolute session cap and the password due time are noted at log-in. Connected here because
+# the admin is loaded at start-up (autodiscovery) and is where staff log in; config.accounts has
+# the rules.
+user_logged_in.connect(session_start, dispatch_uid="registry-session-start")
+
+
+class RegistryUserAdmin(UserAdmin):
+    """Django's user admin, but unticking "active" ends the user's sessions and API tokens."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.user_deactivate(obj)
+
+
+admin.site.unregister(User)
+admin.site.register(User, RegistryUserAdmin)

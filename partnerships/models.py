@@ -863,3 +863,32 @@ class ApiToken(TimeStampedModel):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.WRITE
+
+
+class PasswordStatus(models.Model):
+    """When a member of staff last changed their password, and whether they must change it now.
+
+    Kept beside Django's user (not on it) so the password-age rule (90 days, issue 5) needs no
+    custom user model. `config.accounts.PasswordAgeValidator.password_changed` writes it on every
+    `set_password()` + `save()`; a user without a row is never forced to change.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="password_status",
+    )
+    changed_at = models.DateTimeField(_("password changed at"))
+    must_change = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("The next log-in goes straight to the password change page."),
+    )
+
+    class Meta:
+        verbose_name = _("password status")
+        verbose_name_plural = _("password statuses")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.changed_at:%Y-%m-%d}"

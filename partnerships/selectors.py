@@ -1,6 +1,7 @@
 """Reads shared by every interface: who may change which district's records, and what the
 public pages list, count and show."""
 
+from django.contrib.auth.models import Group
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -472,3 +473,12 @@ def projects_by_institution(limit: int = 10) -> list[dict]:
         ProjectParticipant.objects.filter(project__state=PUBLISHED), "project_id"
     )
     return rows[:limit]
+
+
+def staff_roles_of(user) -> set[str]:
+    """Every role a user holds, by a district role or by membership of the role's group."""
+    from_districts = set(user.district_roles.values_list("role", flat=True))
+    from_groups = set(
+        Group.objects.filter(user=user, name__in=StaffRole.values).values_list("name", flat=True)
+    )
+    return from_districts | from_groups

@@ -40,7 +40,12 @@ def normalise(text: str) -> str:
 
 
 # Accounts and the deletions feed are not registry content: the article enters none of them.
-NOT_CONTENT = {"partnerships.ApiToken", "partnerships.Deletion", "partnerships.DistrictRole"}
+NOT_CONTENT = {
+    "partnerships.ApiToken",
+    "partnerships.Deletion",
+    "partnerships.DistrictRole",
+    "partnerships.PasswordStatus",
+}
 
 
 def registry_models():

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             user.is_staff = True
             user.is_superuser = False
             user.is_active = True
+            # Saving the new password records it as just changed (config.accounts), so the demo
+            # account is NOT sent to the password change page: `make run` stays two commands.
             user.set_password(password)
             user.save()
             # set(), not add(): the account holds exactly these rights, never a stray delete.
