@@ -13,6 +13,7 @@ import schemathesis
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.urls import resolve
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,6 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 from schemathesis import checks
 
-from config.wsgi import application
 from partnerships.choices import PublicationState, StaffRole, TokenScope
 from partnerships.models import DistrictRole
 from partnerships.services import api_token_create
@@ -151,7 +151,9 @@ def api_schema(world):
     # transaction that holds the fixtures).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    # Django's WSGI handler rather than config.wsgi, whose start-up guard refuses the
+    # development SECRET_KEY that tests run with.
+    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
