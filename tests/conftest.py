@@ -7,10 +7,12 @@ belong here; fixtures for one app stay next to its tests.
 """
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from partnerships.choices import TokenScope
@@ -124,3 +126,11 @@ def queries_of():
         return response, [query["sql"] for query in captured.captured_queries]
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request with Accept-Language: en leaves English active in the thread; reset it so no
+    test depends on the order it runs in."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
