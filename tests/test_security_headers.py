@@ -117,7 +117,7 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_lax_after_an_admin_log
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        name: value for name, value in os.environ.items() if name not in ("DEBUG", "SECRET_KEY")
+        name: value for name, value in os.environ.items() if name not in NOT_INHERITED
     } | env
     return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
         [sys.executable, "manage.py", *args],
@@ -129,6 +129,10 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         check=False,
     )
 
+
+# The test process's own settings must not leak into the "production" subprocess: the browser
+# tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which the deploy check rightly rejects.
+NOT_INHERITED = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(60),
@@ -154,7 +158,7 @@ def test_the_deployment_check_fails_on_the_development_secret_key():
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        name: value for name, value in os.environ.items() if name not in ("DEBUG", "SECRET_KEY")
+        name: value for name, value in os.environ.items() if name not in NOT_INHERITED
     } | env
     return subprocess.run(  # noqa: S603 (our own interpreter)
         [sys.executable, "-c", code],
