@@ -20,12 +20,12 @@ from outcomes.choices import (
 )
 from outcomes.models import Outcome, Target
 from outcomes.selectors import (
-    _effective_date,
     agreement_scope,
     enterprise_scope,
     institution_scope,
     outcomes_in_scope,
     project_scope,
+    with_effective_date,
 )
 from partnerships.choices import Field, Qualifier
 from partnerships.filtersets import (
@@ -56,7 +56,7 @@ class YearsFilter(IdsFilter):
         if not value:
             return queryset
         # The same date as outcomes.selectors uses for the "year" dimension of the totals.
-        dated = _effective_date(Outcome.objects.all()).filter(effective_on__year__in=value)
+        dated = with_effective_date(Outcome.objects.all()).filter(effective_on__year__in=value)
         return queryset.filter(id__in=dated.values("id"))
 
 

@@ -108,7 +108,7 @@ class Total:
         return " ".join(str(reason) for reason in reasons)
 
 
-def _effective_date(queryset: QuerySet) -> QuerySet:
+def with_effective_date(queryset: QuerySet) -> QuerySet:
     """The date a figure speaks for: its as-of date, its period, else its source's date.
 
     With how precisely that date is known: a snapshot "as of 2020" is stored as 1 January but
@@ -125,7 +125,7 @@ def _effective_date(queryset: QuerySet) -> QuerySet:
 
 def _rows(queryset: QuerySet) -> list[dict]:
     return list(
-        _effective_date(queryset)
+        with_effective_date(queryset)
         .values(*ROW_FIELDS, "effective_on", "effective_precision")
         .order_by("id")
     )
@@ -438,7 +438,7 @@ def target_progress(targets: Iterable[Target], *, public: bool = True) -> list[T
             # A plan for 2021–2025 is not met by what was done before 2021: only figures dated
             # in the plan's period count, and an undated figure cannot be placed in it. (A
             # cumulative snapshot dated in the period still counts whole.)
-            outcomes = _effective_date(outcomes).filter(effective_on__gte=target.period_start)
+            outcomes = with_effective_date(outcomes).filter(effective_on__gte=target.period_start)
         totals = outcome_totals(outcomes)
         progress.append(TargetProgress(target=target, achieved=totals[0] if totals else None))
     return progress
