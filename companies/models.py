@@ -17,6 +17,7 @@ from companies.choices import CertificationKind, RecognitionLevel, SpecialisedTi
 from partnerships import validators
 from partnerships.choices import PartyRole
 from partnerships.models import (
+    AuditedModel,
     PartialDate,
     PublishableModel,
     SourcedModel,
@@ -30,7 +31,7 @@ from partnerships.models import (
 HIGH_TECH_VALIDITY_YEARS = 3
 
 
-class Sector(models.Model):
+class Sector(AuditedModel):
     """A GB/T 4754-2017 industry class; the table ships as data (no package publishes it)."""
 
     code = models.CharField(
@@ -143,7 +144,7 @@ class Enterprise(PublishableModel, SourcedModel):
         return validators.uscc_warning(self.uscc, expected_prefixes="9")
 
 
-class Certification(TimeStampedModel, SourcedModel):
+class Certification(AuditedModel, TimeStampedModel, SourcedModel):
     """A label an enterprise holds for a time: high-tech, tech SME, 专精特新, NEEQ, an honour.
 
     "Is high-tech" is a certificate valid on a date (three years from issue), never a stored flag.
@@ -222,6 +223,9 @@ class Certification(TimeStampedModel, SourcedModel):
         label = self.title or self.get_tier_display() or self.get_kind_display()
         return f"{self.enterprise} · {label}"
 
+    def audit_district_id(self) -> int | None:
+        return self.enterprise.district_id
+
     @property
     def issued(self) -> PartialDate:
         return PartialDate(self.issued_on, self.issued_on_precision)
@@ -273,7 +277,7 @@ class Certification(TimeStampedModel, SourcedModel):
             raise ValidationError(errors)
 
 
-class AgreementEnterprise(models.Model):
+class AgreementEnterprise(AuditedModel):
     """An enterprise as a party to an agreement."""
 
     agreement = models.ForeignKey(
@@ -306,8 +310,11 @@ class AgreementEnterprise(models.Model):
     def __str__(self) -> str:
         return f"{self.enterprise} ({self.get_role_display()})"
 
+    def audit_district_id(self) -> int | None:
+        return self.agreement.district_id
 
-class ProjectEnterprise(models.Model):
+
+class ProjectEnterprise(AuditedModel):
     """An enterprise taking part in a project."""
 
     project = models.ForeignKey(
@@ -339,3 +346,6 @@ class ProjectEnterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} ({self.get_role_display()})"
+
+    def audit_district_id(self) -> int | None:
+        return self.project.district_id

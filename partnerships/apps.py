@@ -8,7 +8,11 @@ class PartnershipsConfig(AppConfig):
     verbose_name = _("Partnerships")
 
     def ready(self):
+        from partnerships import audit
         from partnerships.models import record_deletion
+
+        # Every write to a business record, and every security event, goes to the audit trail.
+        audit.connect()
 
         # Deleting a record that was public must reach the API deletions feed.
         for name in ("Institution", "Agreement", "Project"):

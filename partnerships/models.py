@@ -23,6 +23,8 @@ from partnerships import validators
 from partnerships.choices import (
     AgreementKind,
     AgreementStatus,
+    AuditAction,
+    AuditChannel,
     DatePrecision,
     DistrictLevel,
     Field,
@@ -120,12 +122,52 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class PublishableQuerySet(models.QuerySet):
+class AuditedQuerySet(models.QuerySet):
+    """Bulk writes that bypass `save()` and `delete()` still reach the audit trail.
+
+    Django sends no signal for `update()`, `bulk_create()` or `bulk_update()`; a trail that only
+    listened to signals would miss exactly the writes that change most rows at once.
+    `bulk_update()` is Django's `update()` with CASE expressions, so overriding `update()` covers
+    it. Every business model's manager derives from this queryset (a test checks it), and the
+    bookkeeping itself lives in `partnerships.audit`.
+    """
+
+    def update(self, **kwargs):
+        from partnerships import audit  # the audit module imports these models
+
+        return audit.audited_update(self, kwargs, super().update)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        from partnerships import audit
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        audit.record_bulk_create(self.model, created)
+        return created
+
+
+class AuditedModel(models.Model):
+    """A business record: every create, change and delete of it is in the audit trail.
+
+    `save()` and `delete()` (also a QuerySet's delete and cascades, which send the same signals)
+    are recorded by receivers in `partnerships.audit`; bulk writes by `AuditedQuerySet`.
+    """
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def audit_district_id(self) -> int | None:
+        """The district whose record this is, so auditors can be given one district's trail."""
+        return getattr(self, "district_id", None)
+
+
+class PublishableQuerySet(AuditedQuerySet):
     def published(self):
         return self.filter(state=PublicationState.PUBLISHED)
 
 
-class PublishableModel(TimeStampedModel):
+class PublishableModel(AuditedModel, TimeStampedModel):
     """A record the public may see once it is published, and only then."""
 
     state = models.CharField(
@@ -199,7 +241,7 @@ def record_deletion(sender, instance, **kwargs):
         )
 
 
-class District(TimeStampedModel):
+class District(AuditedModel, TimeStampedModel):
     """An administrative division (GB/T 2260); staff rights and records are per district."""
 
     code = models.CharField(
@@ -227,6 +269,9 @@ class District(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def audit_district_id(self) -> int | None:
+        return self.pk
+
     @property
     def level(self) -> str:
         if self.code.endswith("0000"):
@@ -236,7 +281,7 @@ class District(TimeStampedModel):
         return DistrictLevel.COUNTY
 
 
-class Source(TimeStampedModel):
+class Source(AuditedModel, TimeStampedModel):
     """A document that figures and facts are taken from (an article, a report, an agreement text).
 
     It lives in the base layer because agreements, projects, enterprises and outcomes all cite
@@ -513,7 +558,7 @@ class Agreement(PublishableModel, SourcedModel):
             raise ValidationError(errors)
 
 
-class AgreementParty(models.Model):
+class AgreementParty(AuditedModel):
     """The district government or an institution as a party to an agreement.
 
     Enterprise parties live in `companies.AgreementEnterprise` (layering).
@@ -572,6 +617,10 @@ class AgreementParty(models.Model):
     def __str__(self) -> str:
         party = self.institution if self.institution_id else self.district
         return f"{party} ({self.get_role_display()})"
+
+    def audit_district_id(self) -> int | None:
+        # `district` here is a party (a district government), not the record's district.
+        return self.agreement.district_id
 
 
 class Project(PublishableModel, SourcedModel):
@@ -710,7 +759,7 @@ class Project(PublishableModel, SourcedModel):
             raise ValidationError(errors)
 
 
-class ProjectParticipant(models.Model):
+class ProjectParticipant(AuditedModel):
     """An institution or a district government taking part in a project (enterprises: companies)."""
 
     project = models.ForeignKey(
@@ -767,8 +816,11 @@ class ProjectParticipant(models.Model):
         party = self.institution if self.institution_id else self.district
         return f"{party} ({self.get_role_display()})"
 
+    def audit_district_id(self) -> int | None:
+        return self.project.district_id
 
-class DistrictRole(TimeStampedModel):
+
+class DistrictRole(AuditedModel, TimeStampedModel):
     """A member of staff's role in one district; rights in the back office and API follow it."""
 
     user = models.ForeignKey(
@@ -892,3 +944,61 @@ class PasswordStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.changed_at:%Y-%m-%d}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Audit entries are written once and never changed; only the retention purge deletes."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit entries cannot be deleted; see partnerships.audit.purge.")
+
+    def purge_before(self, cutoff: datetime.datetime) -> int:
+        """Delete entries older than `cutoff`; the only deletion there is (retention)."""
+        deleted, _counts = models.QuerySet.delete(self.filter(at__lt=cutoff))
+        return deleted
+
+
+class AuditEntry(models.Model):
+    """One thing that happened: a record written, a workflow step, or a security event.
+
+    The user is kept as an id and a name rather than a foreign key, so the entry outlives the
+    account and deleting a user never has to touch (or is blocked by) the trail. The database
+    refuses UPDATE and early DELETE on PostgreSQL too (migration 0006), not just this model.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=AuditChannel.choices)
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True, db_index=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    model = models.CharField(_("record type"), max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(_("record id"), max_length=40, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    district_id = models.BigIntegerField(_("district id"), null=True, blank=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries cannot be deleted; see partnerships.audit.purge.")

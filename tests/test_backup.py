@@ -130,7 +130,7 @@ def test_sqlite_backup_then_restore_into_new_file_keeps_every_row_slow(tmp_path)
 
     size = dump.stat().st_size
     assert backed_up.stdout == (
-        f"Backed up SQLite file {source} to {dump} ({size / 1024:.1f} KiB, {size} bytes)\n"
+        f"Backed up SQLite file {source} to {dump} ({size / 1024 / 1024:.1f} MiB, {size} bytes)\n"
     )
     assert stat.S_IMODE(dump.stat().st_mode) == 0o600
 

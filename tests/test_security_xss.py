@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models.functions import Cast, Concat
 
 from companies.models import Enterprise
-from partnerships.models import Agreement, Institution, Project
+from partnerships.models import Agreement, AuditEntry, Institution, Project
 from tests.admin_helpers import admin_url
 from tests.factories import make_target
 from tests.public_helpers import make_public_agreement, make_public_project
@@ -50,6 +50,10 @@ def fill_every_text_field_with_the_payload() -> list[str]:
     filled = []
     for app in BUSINESS_APPS:
         for model in apps.get_app_config(app).get_models():
+            if model is AuditEntry:
+                # Immutable; the updates of the other models write entries whose record names
+                # and before/after values carry the payload into the audit trail's pages.
+                continue
             values = {}
             for field in free_text_fields(model):
                 payload = payload_for(field)

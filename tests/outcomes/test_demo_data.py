@@ -28,7 +28,7 @@ from outcomes.selectors import (
     targets_in_scope,
 )
 from partnerships.choices import DatePrecision, PublicationState, Qualifier
-from partnerships.models import Agreement, Institution, Project, Source
+from partnerships.models import Agreement, AuditEntry, Institution, Project, Source
 
 ARTICLE = Path(__file__).parent / "data" / "article_000_c3e61ec2ad4bbf73.txt"
 REGISTRY_APPS = ("partnerships", "companies", "outcomes")
@@ -42,6 +42,7 @@ def normalise(text: str) -> str:
 # Accounts and the deletions feed are not registry content: the article enters none of them.
 NOT_CONTENT = {
     "partnerships.ApiToken",
+    "partnerships.AuditEntry",
     "partnerships.Deletion",
     "partnerships.DistrictRole",
     "partnerships.PasswordStatus",
@@ -299,10 +300,13 @@ def test_every_reported_figure_appears_in_its_passage(article):
 
 def test_load_article_twice_changes_nothing(article):
     before = snapshot()
+    entries = AuditEntry.objects.count()
 
     load_article()
 
     assert snapshot() == before
+    # Nothing written, so nothing in the audit trail either.
+    assert AuditEntry.objects.count() == entries
 
 
 def test_every_record_is_valid(article):
