@@ -13,13 +13,17 @@ PYTEST_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help system-deps venv messages static-deps run test lint clean
+.PHONY: help system-deps venv messages static-deps run serve test lint clean bench bench-deps
 
 help:
 	@echo "make run          set up everything, load the demo data, serve http://$(RUN_ADDR)/admin/"
+	@echo "make serve        set up everything, then the production server (gunicorn) on $(RUN_ADDR)"
+	@echo "                  (needs SECRET_KEY; see the README, section Production)"
 	@echo "make test         set up everything, then ruff, the migrations check and pytest"
 	@echo "                  (SQLite; DATABASE_URL=postgres://... make test for PostgreSQL)"
 	@echo "make lint         ruff check and ruff format --check"
+	@echo "make bench        the province benchmark against the database floor and Datasette"
+	@echo "                  (minutes; BENCH_ARGS=--quick for a short run; bench/README.md)"
 	@echo "make system-deps  install missing Debian packages (gettext, nodejs, npm)"
 	@echo "make venv         create .venv and install the project with its dev extras"
 	@echo "make messages     compile translation catalogs"
@@ -68,6 +72,27 @@ run: system-deps venv messages static-deps
 	$(MANAGE) load_article
 	$(MANAGE) create_demo_staff
 	DEBUG=true $(MANAGE) runserver $(RUN_ADDR)
+
+# The production server: the same set-up as `run` (no demo data), then scripts/serve.sh
+# migrates, collects the static files and replaces itself with gunicorn. BIND, if set, wins.
+serve: system-deps venv messages static-deps
+	BIND="$${BIND:-$(RUN_ADDR)}" bash scripts/serve.sh
+
+# The benchmark of issue 6 (bench/README.md): its own PostgreSQL, data, gunicorn, wrk and
+# Datasette, none of which the tests need, so it has its own set-up. BENCH_ARGS: see
+# `.venv/bin/python bench/run.py --help`.
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(VENV_PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench-deps: $(BENCH_STAMP)
+	@bash scripts/bench-deps.sh
+
+bench: system-deps venv messages static-deps bench-deps
+	$(VENV_PY) bench/run.py $(BENCH_ARGS)
 
 # DATABASE_URL passes through from the environment: PostgreSQL when set, SQLite otherwise.
 test: system-deps venv messages static-deps

@@ -171,9 +171,13 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_production_server_refuses_to_start_on_the_development_secret_key():
+def test_a_production_server_refuses_to_start_on_the_development_secret_key(tmp_path):
     refused = run_python("import config.wsgi")
-    started = run_python("import config.wsgi", SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"])
+    # With its static files folder in place, as `collectstatic` leaves it (whitenoise warns
+    # when it is missing).
+    started = run_python(
+        "import config.wsgi", SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"], STATIC_ROOT=str(tmp_path)
+    )
     on_a_laptop = run_python("import config.asgi", DEBUG="true")
 
     assert refused.returncode == 1
