@@ -25,14 +25,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, F, Max, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from outcomes.choices import Basis, OutcomeForm, OutcomeKind, Unit
 from outcomes.models import Outcome, Target
 from partnerships.choices import DatePrecision, Qualifier
-from partnerships.models import Agreement, Institution, Project
+from partnerships.models import Agreement, AuditEntry, Institution, Project
 
 # The fields that say what a figure counts beyond its kind and unit.
 CATEGORY_FIELDS = ("patent_type", "patent_status", "standard_level", "enterprise_category")
@@ -520,3 +522,31 @@ def figure_breakdown(kind: str, unit: str, category: str | None = None) -> Figur
         covered_ids=set(total.covered_item_ids),
         superseded_ids=set(total.superseded_ids),
     )
+
+
+# --- Cached aggregates ---------------------------------------------------------------------------
+
+
+def data_version() -> int:
+    """A number that changes whenever any business record is written.
+
+    Every write to a business record — through any channel, bulk loads included — leaves an
+    audit entry in the same transaction (partnerships.audit), so the newest entry's id is a
+    version of the whole registry: one primary-key lookup, and never stale after a publish.
+    """
+    return AuditEntry.objects.aggregate(version=Max("id"))["version"] or 0
+
+
+def cached_aggregate(key: str, compute):
+    """`compute()`'s value for the registry as it is now, computed once per data version.
+
+    Totals over every public outcome read all of their rows (the honesty rules are applied in
+    Python, series by series); at province scale that is a million rows. Keyed by the data
+    version, a cached value is exact: the first request after any write computes it anew.
+    """
+    full_key = f"aggregate:{data_version()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, settings.AGGREGATE_CACHE_SECONDS)
+    return value

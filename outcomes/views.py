@@ -22,6 +22,7 @@ from outcomes.models import Outcome
 from outcomes.selectors import (
     INTELLECTUAL_PROPERTY,
     Total,
+    cached_aggregate,
     dashboard_targets,
     figure_breakdown,
     intellectual_property_total,
@@ -218,18 +219,34 @@ def _by_district(agreement_rows, project_rows, enterprise_rows) -> Chart:
     )
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    counts = registry_counts()
-    project_rows = projects_by_district_year_field()
-    agreement_rows = agreements_by_district_year()
-    enterprise_rows = enterprises_by_district()
-
+def _dashboard_data() -> dict:
+    """Everything the dashboard counts, independent of the language it is shown in."""
     public = Outcome.objects.public()
     totals = outcome_totals(public)
+    return {
+        "counts": registry_counts(),
+        "project_rows": projects_by_district_year_field(),
+        "agreement_rows": agreements_by_district_year(),
+        "enterprise_rows": enterprises_by_district(),
+        "institution_rows": projects_by_institution(TOP_INSTITUTIONS),
+        "totals": totals,
+        "intellectual_property": intellectual_property_total(totals),
+        "broken_down": outcome_totals(public.filter(kind__in=BROKEN_DOWN_KINDS), by=["category"]),
+        "targets": target_progress(dashboard_targets(DASHBOARD_TARGETS)),
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    data = cached_aggregate("dashboard", _dashboard_data)
+    counts = data["counts"]
+    project_rows = data["project_rows"]
+    agreement_rows = data["agreement_rows"]
+    enterprise_rows = data["enterprise_rows"]
+    totals = data["totals"]
     by_kind = {(t.kind, t.unit): t for t in totals}
-    by_kind[(INTELLECTUAL_PROPERTY, Unit.ITEM)] = intellectual_property_total(totals)
+    by_kind[(INTELLECTUAL_PROPERTY, Unit.ITEM)] = data["intellectual_property"]
     parts: dict = {}
-    for total in outcome_totals(public.filter(kind__in=BROKEN_DOWN_KINDS), by=["category"]):
+    for total in data["broken_down"]:
         parts.setdefault((total.kind, total.unit), []).append(
             (
                 category_label(total.group["category"], total.kind) or _("Category not stated"),
@@ -286,7 +303,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     charts = [
         _by_year(agreement_rows, project_rows),
         _by_field(project_rows),
-        _by_institution(projects_by_institution(TOP_INSTITUTIONS)),
+        _by_institution(data["institution_rows"]),
         _by_district(agreement_rows, project_rows, enterprise_rows),
     ]
     context = {
@@ -294,7 +311,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "key_figures": key_figures,
         "all_totals": [(total, figure_url(total.kind, total.unit)) for total in totals],
         "charts": charts,
-        "targets": target_progress(dashboard_targets(DASHBOARD_TARGETS)),
+        "targets": data["targets"],
         "targets_limit": DASHBOARD_TARGETS,
     }
     return render(request, "outcomes/dashboard.html", context)

@@ -406,3 +406,38 @@ def test_an_editor_changes_and_deletes_a_target(editor_api, xiaodian):
     )
     assert editor_api.delete(f"/api/v1/targets/{target.pk}/").status_code == 204
     assert Target.objects.count() == 0
+
+
+def test_stats_queries_do_not_grow_with_outcomes_and_repeat_from_the_cache(
+    anonymous_api, queries_of, xiaodian
+):
+    url = "/api/v1/stats/outcomes/"
+    attributed_outcome(xiaodian)
+    _response, one = queries_of(anonymous_api, url, group_by="year")
+    attributed_outcome(xiaodian)
+    attributed_outcome(xiaodian)
+    response, three = queries_of(anonymous_api, url, group_by="year")
+    _again, cached = queries_of(anonymous_api, url, group_by="year")
+
+    # 1. the data version (newest audit entry)  2. the public outcomes' rows
+    assert (len(one), len(three)) == (2, 2), three
+    # Nothing written since: the totals come from the cache, keyed by the data version.
+    assert len(cached) == 1, cached
+    assert [g["outcome_ids"] for g in response.json()["groups"]] != []
+
+
+def test_stats_change_as_soon_as_an_outcome_is_published(anonymous_api, xiaodian):
+    url = "/api/v1/stats/outcomes/"
+    first = attributed_outcome(xiaodian)
+    before = anonymous_api.get(url).json()["groups"]
+    second = attributed_outcome(xiaodian)
+    second.state = DRAFT
+    second.save()
+    while_draft = anonymous_api.get(url).json()["groups"]
+    second.state = PUBLISHED
+    second.save()
+    after = anonymous_api.get(url).json()["groups"]
+
+    assert [g["outcome_ids"] for g in before] == [[first.pk]]
+    assert while_draft == before
+    assert sorted(after[0]["outcome_ids"]) == sorted([first.pk, second.pk])

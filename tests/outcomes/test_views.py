@@ -227,14 +227,39 @@ def test_dashboard_query_count_does_not_grow_with_records(client, db):
     for _ in range(2):
         make_public_project(district, agreement=make_public_agreement(district))
     three, sql = count_queries(client, "/")
+    again, cached_sql = count_queries(client, "/")
 
-    # 1. agreements and phases (one aggregate)  2. projects and sub-projects (one aggregate)
-    # 3. partner institutions  4. projects per district, year and field
-    # 5. agreements per district and year  6. enterprises per district
-    # 7. totals of all public outcomes (outcome_totals)  8. patents and enterprises cultivated
-    # by category  9. projects per top-level institution  10. targets
-    # 11-12. each target's progress (its scope, its total; one target here)
-    assert (one, three) == (12, 12), sql
+    # 1. the data version (the newest audit entry's id)
+    # 2. agreements and phases (one aggregate)  3. projects and sub-projects (one aggregate)
+    # 4. partner institutions  5. projects per district, year and field
+    # 6. agreements per district and year  7. enterprises per district
+    # 8. totals of all public outcomes (outcome_totals)  9. patents and enterprises cultivated
+    # by category  10. projects per top-level institution  11. targets
+    # 12-13. each target's progress (its scope, its total; one target here)
+    assert (one, three) == (13, 13), sql
+    # Nothing was written since: only the data version is read, the aggregates are cached.
+    assert again == 1, cached_sql
+
+
+def _revenue_on_dashboard(client):
+    (revenue,) = [f for f in client.get("/").context["key_figures"] if f.slug == "revenue"]
+    return revenue.total.quantity if revenue.total else None
+
+
+def test_dashboard_figures_change_as_soon_as_a_record_is_withdrawn_or_published(client, db):
+    project = make_public_project(make_district())
+    make_outcome(project=project, state=PUBLISHED, kind=OutcomeKind.REVENUE, quantity=500)
+    published = _revenue_on_dashboard(client)
+
+    project.state = PublicationState.WITHDRAWN
+    project.save()
+    withdrawn = _revenue_on_dashboard(client)
+    project.state = PUBLISHED
+    project.save()
+
+    assert published > 0
+    assert withdrawn is None
+    assert _revenue_on_dashboard(client) == published
 
 
 def test_figure_page_query_count_does_not_grow_with_outcomes(client, db):
