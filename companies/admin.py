@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Certification, Enterprise, Sector
+from config.spreadsheets import SpreadsheetMixin
 from partnerships.admin import (
     PUBLICATION_FIELDSET,
     SOURCE_FIELDSET,
@@ -15,6 +16,7 @@ from partnerships.admin import (
     BackOfficeAdmin,
     BackOfficeForm,
     UsccWarningMixin,
+    parent_changeable,
     partial_date,
 )
 
@@ -48,9 +50,19 @@ class CertificationInline(admin.StackedInline):
     fields = (*CERTIFICATION_FIELDS, "source", "source_passage")
     autocomplete_fields = ("source",)
 
+    # A certification is changed by changing its enterprise (the permission policy).
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and parent_changeable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and parent_changeable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and parent_changeable(request, obj)
+
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(UsccWarningMixin, BackOfficeAdmin):
+class EnterpriseAdmin(SpreadsheetMixin, UsccWarningMixin, BackOfficeAdmin):
     list_display = ("name", "uscc", "district", "sector", "founded", "incubator", "state")
     # The incubator column prints the institution's name, which includes its parent's.
     list_select_related = ("district", "sector", "incubator__parent")

@@ -37,9 +37,9 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
-from partnerships.choices import PublicationState
+from partnerships.choices import PublicationState, RecordAction
 from partnerships.models import ApiToken
-from partnerships.selectors import writable_district_ids
+from partnerships.selectors import NOT_YOURS, why_not, writable_district_ids
 
 # Ids are 64-bit; a larger number is no id at all (and would overflow SQLite's integers).
 MAX_ID = 2**63 - 1
@@ -163,6 +163,33 @@ class ReadAnyoneWriteWithToken(permissions.BasePermission):
             return False
         self.message = _("This token's user may not edit the records of any district.")
         return Visibility.for_request(request).can_write
+
+
+class RecordPolicy(permissions.BasePermission):
+    """A change or delete of one record follows the permission policy (`selectors.may`).
+
+    Another district's record is not found (404, as the viewset's queryset already answers);
+    one the user's role may not change in its state is refused with the reason (403), e.g. an
+    editor changing a published record. Workflow steps are checked by their service.
+    """
+
+    ACTIONS = {
+        "PUT": RecordAction.CHANGE,
+        "PATCH": RecordAction.CHANGE,
+        "DELETE": RecordAction.DELETE,
+    }
+
+    def has_object_permission(self, request, view, obj):
+        action = self.ACTIONS.get(request.method)
+        if action is None:
+            return True
+        refusal = why_not(request.user, action, obj)
+        if refusal is None:
+            return True
+        if refusal.code == NOT_YOURS:
+            raise exceptions.NotFound
+        self.message = refusal.message
+        return False
 
 
 class ApiRateThrottle(SimpleRateThrottle):

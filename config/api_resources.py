@@ -19,13 +19,17 @@ from django.db.models import CheckConstraint, ProtectedError, Q, RestrictedError
 from django.http import HttpResponseNotModified
 from django.utils.cache import parse_etags
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, permissions, renderers, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from config.api import MAX_ID, ReadAnyoneWriteWithToken, Visibility
-from partnerships.choices import DatePrecision
+from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
+from partnerships import services
+from partnerships.choices import DatePrecision, RecordAction
 from partnerships.models import PublishableModel
+from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 
@@ -267,8 +271,28 @@ class RegistryReadOnlyViewSet(RegistryViewSetMixin, viewsets.ReadOnlyModelViewSe
     """A resource only read through the API (districts, sources, sectors)."""
 
 
+def step_schema(summary):
+    return extend_schema(
+        summary=summary,
+        request=None,
+        description=_(
+            "A review workflow step (draft → submitted → published → withdrawn; submitted → "
+            "draft). Answers the record as it is now; 403 when your role may not make the "
+            "step, 409 when the record's state does not allow it, 400 when the record (or a "
+            "figure that moves with it) is not valid."
+        ),
+    )
+
+
 class RegistryModelViewSet(RegistryViewSetMixin, viewsets.ModelViewSet):
-    """A resource a write token may create, change and delete; each write is all or nothing."""
+    """A resource a write token may create, change and delete; each write is all or nothing.
+
+    Changes and deletes follow the permission policy (`RecordPolicy`); the publication state is
+    read-only and moves only through the workflow steps, `POST <record>/submit/`, `publish/`,
+    `withdraw/` and `return-to-draft/`, each calling its service in `partnerships.services`.
+    """
+
+    permission_classes = [ReadAnyoneWriteWithToken, RecordPolicy]
 
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
@@ -283,6 +307,9 @@ class RegistryModelViewSet(RegistryViewSetMixin, viewsets.ModelViewSet):
             return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer):
+        refusal = why_not(self.request.user, RecordAction.ADD, serializer.cleaned_instance)
+        if refusal is not None:
+            raise exceptions.PermissionDenied(refusal.message)
         self.save(serializer)
 
     def perform_update(self, serializer):
@@ -316,3 +343,43 @@ class RegistryModelViewSet(RegistryViewSetMixin, viewsets.ModelViewSet):
                 _("Other records refer to this one (%(detail)s); change or delete them first.")
                 % {"detail": detail}
             ) from None
+
+    # --- Workflow steps ---------------------------------------------------------------------
+
+    def record_step(self, request, step: str):
+        with transaction.atomic():
+            record = self.get_object()
+            try:
+                services.record_step(record, step, user=request.user)
+            except DjangoValidationError as error:
+                if getattr(error, "code", None) == "invalid_transition":
+                    raise Conflict(error.messages[0]) from None
+                raise serializers.ValidationError(self.step_errors(error)) from None
+            # Read back through the viewset's queryset: the response is the GET representation.
+            data = self.get_serializer(self.get_queryset().get(pk=record.pk)).data
+        return Response(data)
+
+    def step_errors(self, error: DjangoValidationError) -> dict:
+        if hasattr(error, "error_dict"):
+            return self.get_serializer().api_errors(error)
+        return {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+
+    @step_schema(_("Submit the draft for review"))
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self.record_step(request, RecordAction.SUBMIT)
+
+    @step_schema(_("Publish the submitted record (publishers)"))
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self.record_step(request, RecordAction.PUBLISH)
+
+    @step_schema(_("Withdraw the published record from the public (publishers)"))
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self.record_step(request, RecordAction.WITHDRAW)
+
+    @step_schema(_("Return the submitted record to its editors as a draft (publishers)"))
+    @action(detail=True, methods=["post"], url_path="return-to-draft")
+    def return_to_draft(self, request, pk=None):
+        return self.record_step(request, RecordAction.RETURN_TO_DRAFT)

@@ -7,12 +7,15 @@ be parsed stops start-up with a clear message instead of silently falling back.
 
 import datetime
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,12 +54,15 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only the ECharts build we use (config/static.py).
+    "config.static.StaticFilesConfig",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Spreadsheet import and export in the back office (config/spreadsheets.py).
+    "import_export",
     "partnerships",
     "companies",
     "outcomes",
@@ -64,6 +70,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the security headers, before any session or database work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Names each request (X-Request-ID) and makes it the audit context of the writes it causes.
+    "partnerships.audit.AuditMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,14 +110,36 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # SQLite file by default so the demo runs with nothing installed; PostgreSQL when DATABASE_URL
-# is set (CI and production).
+# is set (CI and production). Production keeps each worker's connection for CONN_MAX_AGE seconds
+# (a new PostgreSQL connection costs more than most of our queries) and checks a reused one
+# before a request relies on it; with DEBUG, runserver's thread per request would only leak them.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", "0"),
+        conn_max_age=envint("CONN_MAX_AGE", "0" if DEBUG else "60"),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Without DEBUG, Django's default logging mails errors to ADMINS (we have none) and prints
+# nothing: a 500's traceback would be lost. Production sends warnings and errors to stderr,
+# beside gunicorn's error log (its JSON access log goes to stdout; config/gunicorn.conf.py).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {LOG_LEVEL!r}"
+    )
+if not DEBUG:
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"}
+        },
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    }
 
 # Password rules of MLPS 2.0 level 3 (issue 5): at least 8 characters of 3 of 4 classes, not a
 # common password, not like the user's name, changed every PASSWORD_MAX_AGE_DAYS.
@@ -132,13 +164,51 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Public pages: our stylesheet and chart script, and Apache ECharts from npm (`npm ci`, run by
 # `make run` and `make test`), so `{% static 'echarts.min.js' %}` needs no CDN. Only ECharts'
 # dist/ folder is exposed, never the rest of node_modules.
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "node_modules" / "echarts" / "dist"]
+# Production (scripts/serve.sh) serves what `collectstatic` made: names with a content hash, so
+# whitenoise sends them with a ten-year immutable Cache-Control, each beside gzip and brotli
+# copies. Tests render pages with DEBUG off but never run collectstatic: under pytest the plain
+# storage links the source names, which the finders serve (tests/test_serving.py runs the real
+# production set-up in a subprocess).
+TESTING = "pytest" in sys.modules
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Under pytest there is no STATIC_ROOT to index: whitenoise looks files up in the source folders.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Source maps (megabytes, for the API docs' bundles) are fetched only by developer tools: not
+# worth compressing at every deployment.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 LOGIN_URL = "admin:login"
+
+# --- Spreadsheet import and export (issue 5, item 4; docs/import.md) ----------------------------
+# Limits that refuse a file before anything parses it (config/spreadsheet_checks.py). Put the
+# same size limit (plus a little) on the reverse proxy's request body, which stops a huge
+# upload before Django receives it.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "5000")
+# An xlsx is a zip: the sizes its parts declare, unpacked, and how much each may be compressed.
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_BYTES", str(50 * 1024 * 1024))
+IMPORT_MAX_COMPRESSION_RATIO = envint("IMPORT_MAX_COMPRESSION_RATIO", "100")
+# Where an upload waits between preview and confirm, and for how long. With several app
+# servers, point this at a folder they share (or keep each user on one server).
+IMPORT_UPLOAD_DIR = Path(
+    os.environ.get("IMPORT_UPLOAD_DIR") or Path(tempfile.gettempdir()) / "registry-imports"
+)
+IMPORT_CONFIRM_SECONDS = envint("IMPORT_CONFIRM_SECONDS", "3600")
+# The preview runs the import in a transaction and rolls it back; confirm runs it for real.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # --- Accounts: log-in lock-out, password age, session limits (issue 5, item 5) -------------------
 # django-axes checks every log-in before Django's own backend does.
@@ -163,12 +233,27 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Absolute cap: a session ends this long after its log-in however active it is.
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60))
 
+# Audit trail (issue 5): entries are kept AUDIT_RETENTION_DAYS, then `manage.py purge_audit`
+# may delete them. MLPS 2.0 asks for at least six months; below the minimum the purge refuses,
+# and on PostgreSQL the database itself refuses to delete younger entries (migration 0006).
+AUDIT_MINIMUM_RETENTION_DAYS = 180
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "190")
+# Dashboard and statistics aggregates are cached per data version (outcomes.selectors
+# .cached_aggregate): a write makes the next request compute anew, so this only bounds memory.
+AGGREGATE_CACHE_SECONDS = envint("AGGREGATE_CACHE_SECONDS", "3600")
+if AUDIT_RETENTION_DAYS < AUDIT_MINIMUM_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least {AUDIT_MINIMUM_RETENTION_DAYS} (MLPS 2.0)."
+    )
+
 # --- Security ------------------------------------------------------------------------------------
 # Secure unless DEBUG: production needs only SECRET_KEY, ALLOWED_HOSTS and, where Django itself
 # must send http to https, SECURE_SSL_REDIRECT=true (`check --deploy --fail-level WARNING` then
 # passes; tests/test_security_headers.py runs it). The redirect is opt-in because the TLS proxy
 # usually does it, and the test client, the live server and `make run` speak plain http.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+# Load balancers and orchestrators probe the app's own port, which speaks plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if envbool("BEHIND_TLS_PROXY", "false"):
     # Only behind a proxy that sets this header itself; otherwise a client could claim https.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -247,9 +332,13 @@ SPECTACULAR_SETTINGS = {
         "objects as dotted columns (`district.name`), lists as JSON in one cell; the next page "
         "is in the `Link` header.\n\n"
         "**Writes**: related records are given as ids (`district_id`, `project_id`…) and shown "
-        "as nested objects; `state` is read-only (new records are drafts, published after "
-        "review in the back office); participant and party lists are read-only for now. "
+        "as nested objects; `state` is read-only: new records are drafts, and a record moves "
+        "through review only by `POST …/{id}/submit/`, `publish/`, `withdraw/` and "
+        "`return-to-draft/` (publishing a record also publishes its submitted outcomes and "
+        "targets); participant and party lists are read-only for now. "
         "Every write is checked like the back office and answers 400 with field messages; "
+        "rights follow the token user's district roles: another district's record answers 404, "
+        "a change the role may not make (an editor changing a published record) 403; "
         "`If-Match` with the ETag you read makes a stale write fail with 412."
     ),
     "VERSION": "1.0.0",

@@ -9,6 +9,7 @@ the quoted passage without scrolling.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from config.spreadsheets import SpreadsheetMixin
 from outcomes.models import Outcome, Target
 from partnerships.admin import (
     PUBLICATION_FIELDSET,
@@ -56,7 +57,7 @@ class FigureAdmin(BackOfficeAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(FigureAdmin):
+class OutcomeAdmin(SpreadsheetMixin, FigureAdmin):
     list_display = (
         "__str__",
         "kind",
@@ -116,7 +117,7 @@ class OutcomeAdmin(FigureAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(FigureAdmin):
+class TargetAdmin(SpreadsheetMixin, FigureAdmin):
     list_display = ("__str__", "kind", "figure", "due", "attributed", "state", "source")
     list_filter = ("kind", "unit", "qualifier", "quantity_is_stated", "state", "district")
     fieldsets = (

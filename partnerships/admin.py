@@ -16,26 +16,42 @@ them, never the other way round.
 from decimal import Decimal
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from companies.models import AgreementEnterprise, ProjectEnterprise
 from config.accounts import session_start
+from config.spreadsheets import SpreadsheetMixin
 from outcomes.choices import Unit
 from outcomes.models import Outcome
 from partnerships import services
-from partnerships.choices import DistrictLevel, TokenScope
+from partnerships.choices import DistrictLevel, RecordAction, StaffRole, TokenScope
 from partnerships.models import (
     Agreement,
     AgreementParty,
     ApiToken,
+    AuditEntry,
     Deletion,
     District,
     DistrictRole,
@@ -43,7 +59,18 @@ from partnerships.models import (
     PartialDate,
     Project,
     ProjectParticipant,
+    PublishableModel,
     Source,
+)
+from partnerships.selectors import (
+    CHILD_PARENTS,
+    back_office_records,
+    choices_for,
+    district_roles,
+    may,
+    may_anywhere,
+    policy_covers,
+    why_not,
 )
 
 # One definition of the qualifier words and of a stored quantity's text, shared with the public
@@ -81,6 +108,21 @@ class BackOfficeForm(forms.ModelForm):
     a server error. Such errors are shown above the form instead, prefixed with the field's
     name, so staff see what to fix and nothing is saved.
     """
+
+    # The user the back office builds this form for (BackOfficeAdmin.get_form); None elsewhere.
+    policy_user = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        # A new record the user may not add (a certification of an enterprise that is already
+        # published, for an editor) is a message on the form, not a refusal after saving.
+        instance = self.instance
+        if self._errors or self.policy_user is None or instance.pk is not None:
+            return
+        if policy_covers(type(instance)):
+            refusal = why_not(self.policy_user, RecordAction.ADD, instance)
+            if refusal is not None:
+                self.add_error(None, refusal.message)
 
     def add_error(self, field, error):
         if field is None:
@@ -130,15 +172,260 @@ class InstitutionChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# --- The permission policy in the back office (partnerships.selectors) ---------------------------
+
+
+def is_autocomplete(request) -> bool:
+    match = request.resolver_match
+    return match is not None and match.url_name == "autocomplete"
+
+
+def limit_choices(request, model, db_field, formfield):
+    """A foreign key of a `model` form offers only what the policy lets the user point it at."""
+    if isinstance(formfield, forms.ModelChoiceField):
+        formfield.queryset = choices_for(request.user, model, db_field.name, formfield.queryset)
+    return formfield
+
+
+def parent_changeable(request, parent) -> bool:
+    """Rows of a record (parties, participants, certifications) are changed by changing it."""
+    return parent is None or may(request.user, RecordAction.CHANGE, parent)
+
+
+def refusal_text(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+# The admin actions that make a workflow step on the selected records.
+STEP_ACTIONS = {
+    "submit_selected": RecordAction.SUBMIT,
+    "publish_selected": RecordAction.PUBLISH,
+    "withdraw_selected": RecordAction.WITHDRAW,
+    "return_selected_to_draft": RecordAction.RETURN_TO_DRAFT,
+}
+
+
 class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
+    """The admin of every registry model, following the permission policy.
+
+    Staff see their own districts' records only (lists, pages, autocompletes and choices offer
+    their districts' records and published ones); another district's record answers 404; a
+    record their role may not change in its state is shown read-only. The publication state is
+    read-only: it moves by the workflow steps, offered as actions on the list and as buttons on
+    the record's page (`templates/admin/<app>/change_form.html`), each calling its service.
+    """
+
     form = BackOfficeForm
     formfield_overrides = URL_FIELD_OVERRIDES
     readonly_fields = TIMESTAMPS
 
+    @property
+    def publishable(self) -> bool:
+        return issubclass(self.model, PublishableModel)
+
+    def _may(self, request, action: str, obj) -> bool:
+        return obj is None or not policy_covers(self.model) or may(request.user, action, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not policy_covers(self.model) or is_autocomplete(request):
+            # An autocomplete offers what the form accepts: get_search_results narrows it.
+            return queryset
+        return back_office_records(request.user, queryset)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if is_autocomplete(request) and policy_covers(self.model):
+            try:
+                source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            except (KeyError, LookupError):
+                raise PermissionDenied from None
+            field_name = request.GET.get("field_name", "")
+            queryset = choices_for(request.user, source, field_name, queryset)
+        return queryset, may_have_duplicates
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another district's record is not "gone" (the admin's redirect with a warning): for
+        # this user it does not exist, as in the API.
+        raise Http404(_("No such record."))
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._may(
+            request, RecordAction.VIEW, obj
+        )
+
+    def has_add_permission(self, request):
+        allowed = super().has_add_permission(request)
+        if not allowed or not policy_covers(self.model):
+            return allowed
+        if self.publishable or self.model._meta.label_lower in CHILD_PARENTS:
+            # Which district (or which parent record): the form's choices say.
+            return may_anywhere(request.user, RecordAction.ADD)
+        return may(request.user, RecordAction.ADD, self.model())
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may(
+            request, RecordAction.CHANGE, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may(
+            request, RecordAction.DELETE, obj
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if self.publishable and "state" not in fields:
+            # New records are drafts; the state moves only by the workflow steps.
+            fields += ("state",)
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return limit_choices(request, self.model, db_field, formfield)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.policy_user = request.user  # a class made for this request by modelform_factory
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change and policy_covers(self.model):
+            # The form's choices already keep to the user's districts; this is the last word.
+            refusal = why_not(request.user, RecordAction.ADD, obj)
+            if refusal is not None:
+                raise PermissionDenied(refusal.message)
+        super().save_model(request, obj, form, change)
+
+    # --- Workflow steps: list actions and buttons ---------------------------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.publishable and IS_POPUP_VAR not in request.GET:
+            for name, step in STEP_ACTIONS.items():
+                if may_anywhere(request.user, step):
+                    actions[name] = self.get_action(name)
+        return actions
+
+    def step_selected(self, request, queryset, step: str) -> None:
+        """Make `step` on each selected record; each one is all or nothing on its own."""
+        done, state = 0, ""
+        for record in queryset:
+            try:
+                services.record_step(record, step, user=request.user)
+            except (PermissionDenied, Http404, ValidationError) as error:
+                self.message_user(request, f"“{record}”: {refusal_text(error)}", messages.ERROR)
+            else:
+                done += 1
+                state = record.get_state_display()
+                self.log_change(request, record, str(RecordAction(step).label))
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d record is now %(state)s.",
+                    "%(count)d records are now %(state)s.",
+                    done,
+                )
+                % {"count": done, "state": state},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Submit the selected records for review"))
+    def submit_selected(self, request, queryset):
+        self.step_selected(request, queryset, RecordAction.SUBMIT)
+
+    @admin.action(description=_("Publish the selected records"))
+    def publish_selected(self, request, queryset):
+        self.step_selected(request, queryset, RecordAction.PUBLISH)
+
+    @admin.action(description=_("Withdraw the selected records from the public"))
+    def withdraw_selected(self, request, queryset):
+        self.step_selected(request, queryset, RecordAction.WITHDRAW)
+
+    @admin.action(description=_("Return the selected records to draft"))
+    def return_selected_to_draft(self, request, queryset):
+        self.step_selected(request, queryset, RecordAction.RETURN_TO_DRAFT)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        if not self.publishable:
+            return urls
+        name = f"{self.opts.app_label}_{self.opts.model_name}_step"
+        view = self.admin_site.admin_view(self.record_step_view)
+        # Before the admin's catch-all "<object_id>/" pattern.
+        return [path("<path:object_id>/step/<str:step>/", view, name=name), *urls]
+
+    def record_step_view(self, request, object_id, step):
+        """A workflow step from a button on the record's page (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if step not in RecordAction.transitions:
+            raise Http404(_("No such step."))
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        try:
+            services.record_step(record, step, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, refusal_text(error), messages.ERROR)
+        else:
+            self.log_change(request, record, str(RecordAction(step).label))
+            self.message_user(
+                request,
+                _("“%(record)s” is now %(state)s.")
+                % {"record": record, "state": record.get_state_display()},
+                messages.SUCCESS,
+            )
+        opts = self.opts
+        return redirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[record.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if self.publishable and obj is not None and not add:
+            opts = self.opts
+            context["record_steps"] = [
+                {
+                    "label": RecordAction(step).label,
+                    "url": reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_step",
+                        args=[obj.pk, step],
+                        current_app=self.admin_site.name,
+                    ),
+                }
+                for step in RecordAction.transitions
+                if may(request.user, step, obj)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 class BackOfficeInline(InstitutionChoicesMixin, admin.TabularInline):
+    """Rows of a record follow it: read-only where the user may not change the record."""
+
     form = BackOfficeForm
     extra = 0
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and parent_changeable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and parent_changeable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and parent_changeable(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return limit_choices(request, self.model, db_field, formfield)
 
 
 class UsccWarningMixin:
@@ -192,12 +479,29 @@ class ProjectEnterpriseInline(EnterprisePartyInline):
 
 
 class OutcomeInlineFormSet(BaseInlineFormSet):
+    user = None  # set by OutcomeInline.get_formset
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         # The compact row has no district column: a new outcome belongs to its project's
         # district, which is also what `Outcome.clean()` requires.
         if form.instance.pk is None:
             form.instance.district_id = self.instance.district_id
+
+    def clean(self):
+        super().clean()
+        # An outcome is a record of its own, with its own state: on a project page an editor
+        # may change, say, a draft outcome but not a published one.
+        for form in self.initial_forms:
+            if self._should_delete_form(form):
+                action = RecordAction.DELETE
+            elif form.has_changed():
+                action = RecordAction.CHANGE
+            else:
+                continue
+            refusal = why_not(self.user, action, form.instance)
+            if refusal is not None:
+                form.add_error(None, refusal.message)
 
 
 class OutcomeInline(BackOfficeInline):
@@ -219,6 +523,11 @@ class OutcomeInline(BackOfficeInline):
     show_change_link = True
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user
+        return formset
+
 
 @admin.register(District)
 class DistrictAdmin(BackOfficeAdmin):
@@ -235,7 +544,7 @@ class DistrictAdmin(BackOfficeAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BackOfficeAdmin):
+class SourceAdmin(SpreadsheetMixin, BackOfficeAdmin):
     list_display = ("title", "publisher", "published", "authors", "url")
     search_fields = ("title", "publisher", "authors", "url")
     list_filter = ("published_on_precision",)
@@ -252,7 +561,7 @@ class SourceAdmin(BackOfficeAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(UsccWarningMixin, BackOfficeAdmin):
+class InstitutionAdmin(SpreadsheetMixin, UsccWarningMixin, BackOfficeAdmin):
     # The name column prints "parent name": the parent comes with the row.
     list_display = ("__str__", "kind", "district", "location", "state")
     list_select_related = ("parent", "district")
@@ -271,7 +580,7 @@ class InstitutionAdmin(UsccWarningMixin, BackOfficeAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(BackOfficeAdmin):
+class AgreementAdmin(SpreadsheetMixin, BackOfficeAdmin):
     list_display = ("title", "kind", "status", "signed", "district", "part_of", "state")
     list_select_related = ("district", "part_of")
     list_filter = ("state", "kind", "status", "signed_on_precision", "district")
@@ -304,7 +613,7 @@ class AgreementAdmin(BackOfficeAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(BackOfficeAdmin):
+class ProjectAdmin(SpreadsheetMixin, BackOfficeAdmin):
     list_display = (
         "title",
         "kind",
@@ -358,14 +667,47 @@ class ProjectAdmin(BackOfficeAdmin):
         return format_figure(obj.funding_yuan, obj.funding_qualifier, Unit.YUAN.label)
 
 
+class DistrictRoleForm(BackOfficeForm):
+    """A new district role passes the checks of `services.staff_role_assign` (三权分立)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        role = cleaned.get("role")
+        if user is not None and role and "role" in self.changed_data:
+            try:
+                # Counting the role being replaced too: to swap two exclusive roles, take the
+                # old one away first.
+                services.staff_role_check(user, role=role)
+            except ValidationError as error:
+                self.add_error("role", error)
+        return cleaned
+
+
 @admin.register(DistrictRole)
 class DistrictRoleAdmin(BackOfficeAdmin):
+    form = DistrictRoleForm
     list_display = ("user", "district", "role", "created_at")
     list_filter = ("role", "district")
     list_select_related = ("user", "district")
     search_fields = ("user__username", "district__name", "district__code")
     autocomplete_fields = ("user", "district")
     readonly_fields = TIMESTAMPS
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return TIMESTAMPS
+        # Another person or district is another role: delete this one and add that.
+        return ("user", "district", *TIMESTAMPS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        # Through the service, which also puts the user in the role's group (and finds the
+        # row just changed).
+        saved = services.staff_role_assign(obj.user, district=obj.district, role=obj.role)
+        obj.pk = saved.pk
+        obj._state.adding = False
 
 
 class ApiTokenCreationForm(forms.ModelForm):
@@ -475,8 +817,24 @@ class DeletionAdmin(admin.ModelAdmin):
 user_logged_in.connect(session_start, dispatch_uid="registry-session-start")
 
 
+class RegistryUserChangeForm(UserChangeForm):
+    """Groups are roles: no account may hold two of auditor, security and system administrator
+    (三权分立), counting the roles it holds in districts too."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data["groups"]
+        roles = {group.name for group in groups}
+        if self.instance.pk is not None:
+            roles |= set(self.instance.district_roles.values_list("role", flat=True))
+        services.separation_of_duties_check(self.instance, roles)
+        return groups
+
+
 class RegistryUserAdmin(UserAdmin):
-    """Django's user admin, but unticking "active" ends the user's sessions and API tokens."""
+    """Django's user admin, but unticking "active" ends the user's sessions and API tokens, and
+    group changes keep the separation of duties."""
+
+    form = RegistryUserChangeForm
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -486,3 +844,69 @@ class RegistryUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, RegistryUserAdmin)
+
+
+# --- Audit trail (issue 5, item 3) ---------------------------------------------------------------
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read-only for everyone: entries are written by the system alone.
+
+    An auditor reads the entries of the districts they audit, and the entries that belong to no
+    district (log-ins, shared reference data); a superuser reads all.
+    """
+
+    list_display = (
+        "at",
+        "action",
+        "channel",
+        "username",
+        "model",
+        "object_id",
+        "object_repr",
+        "client_address",
+        "request_id",
+    )
+    list_filter = ("action", "channel", "model")
+    search_fields = ("username", "object_id", "object_repr", "request_id", "client_address")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    fields = (
+        "at",
+        "action",
+        "channel",
+        "user_id",
+        "username",
+        "model",
+        "object_id",
+        "object_repr",
+        "district_id",
+        "before",
+        "after",
+        "detail",
+        "request_id",
+        "client_address",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # A province's auditor audits every district under it.
+        audited = [
+            district_id
+            for district_id, roles in district_roles(request.user).items()
+            if StaffRole.AUDITOR in roles
+        ]
+        return queryset.filter(Q(district_id__in=audited) | Q(district_id__isnull=True))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

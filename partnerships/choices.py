@@ -40,8 +40,62 @@ class StaffRole(models.TextChoices):
     SECURITY_ADMIN = "security_admin", _("Security administrator")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
 
-    # Roles that may create and change business records of their district.
-    writers = nonmember(("editor", "publisher"))
+    # Roles that may create and change business records of their district (the system
+    # administrator may do what a publisher may: see `partnerships.selectors.ROLE_RIGHTS`).
+    writers = nonmember(("editor", "publisher", "system_admin"))
+
+
+class RecordAction(models.TextChoices):
+    """What a user may ask to do with a record: the words of the permission policy
+    (`partnerships.selectors.may`) and the steps of the review workflow."""
+
+    VIEW = "view", _("View")
+    ADD = "add", _("Add")
+    CHANGE = "change", _("Change")
+    DELETE = "delete", _("Delete")
+    SUBMIT = "submit", _("Submit for review")
+    PUBLISH = "publish", _("Publish")
+    WITHDRAW = "withdraw", _("Withdraw")
+    RETURN_TO_DRAFT = "return_to_draft", _("Return to draft")
+
+    # The workflow steps, in the order the back office offers them.
+    transitions = nonmember(("submit", "publish", "withdraw", "return_to_draft"))
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records: a write to a record, a workflow step or a security event."""
+
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    SUBMIT = "submit", _("Submitted for review")
+    PUBLISH = "publish", _("Published")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    RETURN_TO_DRAFT = "return_to_draft", _("Returned to draft")
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Log-in failed")
+    LOCKOUT = "lockout", _("Locked out")
+    LOGOUT = "logout", _("Logged out")
+    PASSWORD_CHANGE = "password_change", _("Password changed")
+    PERMISSION_CHANGE = "permission_change", _("Permissions changed")
+    TOKEN_CREATE = "token_create", _("API token created")
+    TOKEN_REVOKE = "token_revoke", _("API token revoked")
+    IMPORT = "import", _("Spreadsheet imported")
+    EXPORT = "export", _("Spreadsheet exported")
+    BULK_LOAD = "bulk_load", _("Bulk load")
+    PURGE = "purge", _("Audit entries purged")
+
+    record_actions = nonmember(("create", "change", "delete"))
+
+
+class AuditChannel(models.TextChoices):
+    """Where a write came from."""
+
+    ADMIN = "admin", _("Back office")
+    API = "api", _("REST API")
+    IMPORT = "import", _("Spreadsheet import")
+    COMMAND = "command", _("Management command or shell")
+    WEB = "web", _("Public site")
 
 
 class TokenScope(models.TextChoices):

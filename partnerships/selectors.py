@@ -1,11 +1,15 @@
-"""Reads shared by every interface: who may change which district's records, and what the
-public pages list, count and show."""
+"""Reads shared by every interface: what a member of staff may do with which record (the
+permission policy), and what the public pages list, count and show."""
+
+from collections import defaultdict
+from typing import NamedTuple
 
 from django.contrib.auth.models import Group
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
+from django.utils.translation import gettext as _
 
-from partnerships.choices import PublicationState, StaffRole
+from partnerships.choices import PublicationState, RecordAction, StaffRole
 from partnerships.models import (
     Agreement,
     AgreementParty,
@@ -14,20 +18,203 @@ from partnerships.models import (
     Institution,
     Project,
     ProjectParticipant,
+    PublishableModel,
 )
+
+# ---------------------------------------------------------------------------------------------
+# Permission policy (issue 5). The admin, the API and the spreadsheet import ask these
+# functions, and only these, what a user may do:
+#
+#   district_roles(user)              {district id: frozenset of roles}, memoised on the user
+#   may(user, action, record)         True or False for one record (an unsaved one for "add")
+#   why_not(user, action, record)     why `may` says no (a Refusal: code and message), or None
+#   may_add(user, model, district_id) a new record of `model` in that district
+#   may_anywhere(user, action)        the user's roles allow `action` in some district
+#   policy_covers(model)              whether the policy speaks about `model` at all
+#   district_ids_for(user, action)    districts where a role allows `action`; None: all of them
+#   back_office_records(user, qs)     the rows of `qs` the user's back-office lists show
+#   choices_for(user, model, field, qs)  what a foreign key `field` of `model` may point at
+#   attributed_figures(record)        the outcomes and targets attributed to a record
+#
+# Rules:
+# - A superuser may do everything; an inactive or anonymous user nothing here (the public reads
+#   published records through `published()` and `public()`, not through this policy).
+# - Rights come from district roles (DistrictRole). A role in a province or a city covers every
+#   district whose code lies under it (a role in 140000 山西省 covers 140105 小店区), so one
+#   deployment serves a province with a few rows.
+# - A business record (institution, agreement, project, enterprise, outcome, target) has its
+#   own district and publication state; ROLE_RIGHTS says what each role may do with it by state.
+#   The system administrator may do what a publisher may: setup_roles gives the role every
+#   business-model permission so that it can repair data; it is the only role that changes
+#   reference data.
+# - A row that belongs to a record (a party, a participant, a certification) follows it:
+#   viewing the row is viewing the record; adding, changing or deleting it is changing the record.
+# - Reference data (districts, sectors, sources) is shared by every district: anyone with a role
+#   reads it (to pick from it), writers add sources, only a system administrator changes it.
+# Django's model permissions (the role groups, `manage.py setup_roles`) still gate the admin as
+# they always do; this policy narrows them to districts and publication states.
+# ---------------------------------------------------------------------------------------------
+
+VIEW = RecordAction.VIEW
+ADD = RecordAction.ADD
+CHANGE = RecordAction.CHANGE
+DELETE = RecordAction.DELETE
+SUBMIT = RecordAction.SUBMIT
+PUBLISH = RecordAction.PUBLISH
+WITHDRAW = RecordAction.WITHDRAW
+RETURN_TO_DRAFT = RecordAction.RETURN_TO_DRAFT
+
+DRAFT = PublicationState.DRAFT
+SUBMITTED = PublicationState.SUBMITTED
+PUBLISHED = PublicationState.PUBLISHED
+WITHDRAWN = PublicationState.WITHDRAWN
+ANY_STATE = frozenset(PublicationState.values)
+
+
+class Transition(NamedTuple):
+    sources: frozenset
+    target: str
+
+
+# The review workflow: the states each step leaves from and the state it leads to. A withdrawn
+# record is corrected by an editor and submitted again.
+TRANSITIONS = {
+    SUBMIT: Transition(frozenset({DRAFT, WITHDRAWN}), SUBMITTED),
+    PUBLISH: Transition(frozenset({SUBMITTED}), PUBLISHED),
+    WITHDRAW: Transition(frozenset({PUBLISHED}), WITHDRAWN),
+    RETURN_TO_DRAFT: Transition(frozenset({SUBMITTED}), DRAFT),
+}
+
+_PUBLISHER_RIGHTS = {
+    VIEW: ANY_STATE,
+    ADD: frozenset({DRAFT}),
+    CHANGE: ANY_STATE,
+    # A published record leaves the public by a withdrawal first, never by a silent delete.
+    DELETE: frozenset({DRAFT, SUBMITTED, WITHDRAWN}),
+    SUBMIT: ANY_STATE,
+    PUBLISH: ANY_STATE,
+    WITHDRAW: ANY_STATE,
+    RETURN_TO_DRAFT: ANY_STATE,
+}
+# What each role may do with a business record of its district, by the record's state (for the
+# workflow steps, TRANSITIONS also limits the state). A role not listed for an action may not.
+ROLE_RIGHTS: dict[str, dict[str, frozenset]] = {
+    StaffRole.EDITOR: {
+        VIEW: ANY_STATE,
+        ADD: frozenset({DRAFT}),  # new records are drafts
+        CHANGE: frozenset({DRAFT, WITHDRAWN}),
+        DELETE: frozenset({DRAFT}),  # never published: EDITOR_DELETES_ONLY_NEVER_PUBLISHED
+        SUBMIT: ANY_STATE,
+    },
+    StaffRole.PUBLISHER: _PUBLISHER_RIGHTS,
+    StaffRole.SYSTEM_ADMIN: _PUBLISHER_RIGHTS,
+    StaffRole.AUDITOR: {VIEW: ANY_STATE},
+    StaffRole.SECURITY_ADMIN: {},
+}
+# An editor deletes only what the public never saw: removing a record that was public is a
+# publisher's decision, and the API deletions feed announces it.
+EDITOR_DELETES_ONLY_NEVER_PUBLISHED = frozenset({StaffRole.EDITOR})
+
+WRITERS = frozenset(StaffRole.writers)
+SYSTEM_ADMIN_ONLY = frozenset({StaffRole.SYSTEM_ADMIN})
+# Shared reference data, by model label: the roles that may add, change and delete it. Every
+# role may view it.
+REFERENCE_RIGHTS: dict[str, dict[str, frozenset]] = {
+    "partnerships.district": dict.fromkeys((ADD, CHANGE, DELETE), SYSTEM_ADMIN_ONLY),
+    "companies.sector": dict.fromkeys((ADD, CHANGE, DELETE), SYSTEM_ADMIN_ONLY),
+    "partnerships.source": {ADD: WRITERS, CHANGE: SYSTEM_ADMIN_ONLY, DELETE: SYSTEM_ADMIN_ONLY},
+}
+# Rows that belong to a record, by model label: the foreign key naming that record. Labels, not
+# imports: this base layer never imports `companies` (STYLE.md, layers).
+CHILD_PARENTS = {
+    "partnerships.agreementparty": "agreement",
+    "partnerships.projectparticipant": "project",
+    "companies.certification": "enterprise",
+    "companies.agreemententerprise": "agreement",
+    "companies.projectenterprise": "project",
+}
+
+_MEMO = "_registry_district_roles"
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _covered_prefix(code: str) -> str | None:
+    """The code prefix of the districts a province's or a city's role covers (GB/T 2260)."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return None
+
+
+def district_roles(user) -> dict[int, frozenset[str]]:
+    """The user's roles in each district, a role in a province or city spread over its districts.
+
+    One query (two when a role is held in a province or a city), then memoised on the user
+    object, which lives for one request; `forget_district_roles` drops the memo.
+    """
+    if not _active(user):
+        return {}
+    memo = getattr(user, _MEMO, None)
+    if memo is not None:
+        return memo
+    roles: dict[int, set[str]] = defaultdict(set)
+    covering: dict[str, set[str]] = defaultdict(set)
+    for district_id, code, role in DistrictRole.objects.filter(user=user).values_list(
+        "district_id", "district__code", "role"
+    ):
+        roles[district_id].add(role)
+        prefix = _covered_prefix(code)
+        if prefix:
+            covering[prefix].add(role)
+    if covering:
+        under = Q(pk__in=[])
+        for prefix in covering:
+            under |= Q(code__startswith=prefix)
+        for district_id, code in District.objects.filter(under).values_list("id", "code"):
+            for prefix, covered_roles in covering.items():
+                if code.startswith(prefix):
+                    roles[district_id] |= covered_roles
+    memo = {district_id: frozenset(held) for district_id, held in roles.items()}
+    setattr(user, _MEMO, memo)
+    return memo
+
+
+def forget_district_roles(user) -> None:
+    """Drop the memo after the user's roles changed (within one request or test)."""
+    if hasattr(user, _MEMO):
+        delattr(user, _MEMO)
+
+
+def _roles_allowing(roles, action: str) -> set[str]:
+    return {role for role in roles if action in ROLE_RIGHTS.get(role, {})}
+
+
+def district_ids_for(user, action: str) -> set[int] | None:
+    """Districts where one of the user's roles allows `action` on some record; None: every one."""
+    if not _active(user):
+        return set()
+    if user.is_superuser:
+        return None
+    return {
+        district_id
+        for district_id, roles in district_roles(user).items()
+        if _roles_allowing(roles, action)
+    }
+
+
+def may_anywhere(user, action: str) -> bool:
+    """Whether the user's roles allow `action` on records of some district (menus, actions)."""
+    district_ids = district_ids_for(user, action)
+    return district_ids is None or bool(district_ids)
 
 
 def writable_district_ids(user) -> set[int] | None:
     """Districts whose records the user may create and change; None means every district."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    return set(
-        DistrictRole.objects.filter(user=user, role__in=StaffRole.writers).values_list(
-            "district_id", flat=True
-        )
-    )
+    return district_ids_for(user, CHANGE)
 
 
 def districts_for(user) -> QuerySet:
@@ -35,6 +222,207 @@ def districts_for(user) -> QuerySet:
     if district_ids is None:
         return District.objects.all()
     return District.objects.filter(id__in=district_ids)
+
+
+class Refusal(NamedTuple):
+    """Why the policy says no: a translated message, and a code that tells an interface how to
+    answer (`NOT_YOURS`: as if the record did not exist, 404; `FORBIDDEN`: 403; `WRONG_STATE`:
+    the workflow step does not apply to the record's state, 409 in the API)."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+NOT_YOURS = "not_yours"
+FORBIDDEN = "forbidden"
+WRONG_STATE = "wrong_state"
+
+
+def _roles_label(roles) -> str:
+    return "、".join(str(StaffRole(role).label) for role in sorted(roles)) or _("none")
+
+
+def _state_label(state: str) -> str:
+    return str(PublicationState(state).label)
+
+
+def _business_refusal(user, action: str, record) -> Refusal | None:
+    roles = district_roles(user).get(record.district_id, frozenset())
+    if not _roles_allowing(roles, VIEW):
+        return Refusal(NOT_YOURS, _("This record belongs to a district you hold no role in."))
+    if action == ADD and record.state != DRAFT:
+        return Refusal(
+            FORBIDDEN, _("A new record is always a draft; it is published after review.")
+        )
+    able = _roles_allowing(roles, action)
+    if not able:
+        return Refusal(
+            FORBIDDEN,
+            _("Your role in this district (%(roles)s) does not allow this: %(action)s.")
+            % {"roles": _roles_label(roles), "action": RecordAction(action).label},
+        )
+    if action in TRANSITIONS and record.state not in TRANSITIONS[action].sources:
+        return Refusal(
+            WRONG_STATE,
+            _("“%(step)s” is not possible for a record that is %(state)s.")
+            % {"step": RecordAction(action).label, "state": _state_label(record.state)},
+        )
+    for role in able:
+        if record.state not in ROLE_RIGHTS[role][action]:
+            continue
+        if (
+            action == DELETE
+            and role in EDITOR_DELETES_ONLY_NEVER_PUBLISHED
+            and record.first_published_at is not None
+        ):
+            continue
+        return None
+    if action == DELETE and record.state == PUBLISHED:
+        message = _("A published record cannot be deleted; withdraw it first.")
+    elif action == DELETE:
+        message = _(
+            "This record has been submitted or was public once; only a publisher of its "
+            "district may delete it."
+        )
+    else:
+        message = _("This record is %(state)s; only a publisher of its district may change it.") % {
+            "state": _state_label(record.state)
+        }
+    return Refusal(FORBIDDEN, message)
+
+
+def _reference_refusal(user, action: str, label: str) -> Refusal | None:
+    held = {role for roles in district_roles(user).values() for role in roles}
+    if not held:
+        return Refusal(FORBIDDEN, _("Reference data is for members of staff with a role."))
+    if action == VIEW:
+        return None
+    if action in TRANSITIONS:
+        return Refusal(FORBIDDEN, _("Reference data has no review workflow."))
+    if held & set(REFERENCE_RIGHTS[label].get(action, ())):
+        return None
+    return Refusal(
+        FORBIDDEN,
+        _(
+            "Districts, sectors and sources are shared by every district; only a system "
+            "administrator may change them (writers may add sources)."
+        ),
+    )
+
+
+def why_not(user, action: str, record) -> Refusal | None:
+    """Why `user` may not do `action` with `record` (a Refusal), or None when they may.
+
+    `record` may be unsaved: for "add", a new record with its district (and, for a row of a
+    record, its parent) set.
+    """
+    action = RecordAction(action)
+    if not _active(user):
+        return Refusal(FORBIDDEN, _("Log in with an account that holds a role in this district."))
+    if user.is_superuser:
+        return None
+    label = record._meta.label_lower
+    if label in REFERENCE_RIGHTS:
+        return _reference_refusal(user, action, label)
+    if label in CHILD_PARENTS:
+        parent_field = CHILD_PARENTS[label]
+        if getattr(record, f"{parent_field}_id") is None:
+            return Refusal(FORBIDDEN, _("Choose the record this row belongs to first."))
+        parent = getattr(record, parent_field)
+        if action == VIEW:
+            return why_not(user, VIEW, parent)
+        if action in TRANSITIONS:
+            return Refusal(
+                FORBIDDEN, _("This row is published and withdrawn with the record it belongs to.")
+            )
+        return why_not(user, CHANGE, parent)
+    if isinstance(record, PublishableModel):
+        return _business_refusal(user, action, record)
+    raise ValueError(f"The permission policy does not cover {label}.")
+
+
+def may(user, action: str, record) -> bool:
+    """Whether `user` may do `action` (a RecordAction) with `record`."""
+    return why_not(user, action, record) is None
+
+
+def may_add(user, model, district_id: int | None = None) -> bool:
+    """Whether `user` may add a record of `model` in `district_id` (reference data: none).
+
+    A row of a record (a party, a certification) is added by changing that record: ask
+    `may(user, "change", parent)` instead.
+    """
+    label = model._meta.label_lower
+    if label in CHILD_PARENTS:
+        raise ValueError(f"Adding a {label} changes its {CHILD_PARENTS[label]}: ask may().")
+    record = model() if label in REFERENCE_RIGHTS else model(district_id=district_id)
+    return may(user, ADD, record)
+
+
+def policy_covers(model) -> bool:
+    """Whether the permission policy speaks about `model` (business, child and reference rows;
+    accounts, roles and tokens are the security administrator's, through model permissions)."""
+    label = model._meta.label_lower
+    return (
+        label in REFERENCE_RIGHTS or label in CHILD_PARENTS or issubclass(model, PublishableModel)
+    )
+
+
+def back_office_records(user, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` the user's back-office lists show: those of the districts where a
+    role lets them view records (any state). Reference data is shown to everyone."""
+    label = queryset.model._meta.label_lower
+    if label in REFERENCE_RIGHTS:
+        return queryset
+    district_ids = district_ids_for(user, VIEW)
+    if district_ids is None:
+        return queryset
+    if label in CHILD_PARENTS:
+        return queryset.filter(**{f"{CHILD_PARENTS[label]}__district_id__in": district_ids})
+    if issubclass(queryset.model, PublishableModel):
+        return queryset.filter(district_id__in=district_ids)
+    raise ValueError(f"The permission policy does not cover {label}.")
+
+
+def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
+    """What the foreign key `field_name` of a `model` record may point at, for this user.
+
+    A record's own district: one the user may add records in. The record a row belongs to (a
+    certification's enterprise): one of the districts the user may change. Another business
+    record: any of
+    the user's districts (drafts included) or any published one, since partnerships cross
+    district lines (every district may name 山西大学 as a party) and published records are
+    public anyway. Reference data and districts as parties: all of them.
+    """
+    district_ids = district_ids_for(user, VIEW)
+    if district_ids is None:
+        return queryset
+    related = queryset.model
+    if related is District and field_name == "district" and issubclass(model, PublishableModel):
+        return queryset.filter(id__in=district_ids_for(user, ADD))
+    if CHILD_PARENTS.get(model._meta.label_lower) == field_name:
+        # The record a row belongs to: adding the row changes it.
+        return queryset.filter(district_id__in=district_ids_for(user, CHANGE))
+    if issubclass(related, PublishableModel):
+        return queryset.filter(Q(state=PUBLISHED) | Q(district_id__in=district_ids))
+    return queryset
+
+
+def attributed_figures(record) -> list[QuerySet]:
+    """The figures (outcomes, targets) attributed to `record`, one queryset per kind.
+
+    Found through the reverse relations whose model has `public()`: a figure is public only
+    while every record it is attributed to is published, which is what ties it to `record`.
+    The base layer thus reaches them without importing `outcomes`.
+    """
+    return [
+        relation.related_model._default_manager.filter(**{relation.field.name: record})
+        for relation in record._meta.related_objects
+        if relation.one_to_many and hasattr(relation.related_model._default_manager, "public")
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,14 @@ def _field_data(bound) -> dict:
     value = bound.value()
     if isinstance(bound.field, forms.BooleanField):
         return {bound.html_name: "on"} if value else {}
+    widget = bound.field.widget
+    if isinstance(widget, forms.MultiWidget):
+        # A date and a time (the user's "date joined"): one input per part, named _0, _1.
+        parts = value if isinstance(value, list) else widget.decompress(value)
+        return {
+            f"{bound.html_name}{suffix}": "" if part is None else str(part)
+            for suffix, part in zip(widget.widgets_names, parts, strict=True)
+        }
     return {bound.html_name: "" if value is None else value}
 
 

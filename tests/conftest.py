@@ -6,32 +6,44 @@ than one app's tests — personas such as a district editor, a publisher and an 
 belong here; fixtures for one app stay next to its tests.
 """
 
+from io import StringIO
+
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from partnerships.choices import TokenScope
+from partnerships.choices import StaffRole, TokenScope
 from partnerships.models import District
+from partnerships.services import staff_role_assign
 from tests import factories
-
-BACK_OFFICE_APPS = ("partnerships", "companies", "outcomes")
 
 
 @pytest.fixture
-def back_office_editor(db) -> User:
-    """Wang, district staff: may view, add, change and delete every record, and nothing more.
-
-    Staff but not a superuser, so every admin page is reached through real permissions.
-    """
-    user = User.objects.create_user("wang", password="unused-password", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=BACK_OFFICE_APPS)
+def shanxi(db) -> District:
+    """The province: a role held here covers every district of Shanxi (codes 14xxxx)."""
+    return District.objects.filter(code="140000").first() or factories.make_district(
+        code="140000", name="山西省", name_en="Shanxi Province"
     )
+
+
+@pytest.fixture
+def back_office_editor(shanxi) -> User:
+    """Wang, the province's system administrator: may view, add, change and delete every record
+    of every district of Shanxi (where the factories put them) and the reference data, and
+    moves records through the review workflow like a publisher.
+
+    Staff but not a superuser, so every admin page is reached through real permissions: the
+    role groups of `setup_roles` and the permission policy (partnerships.selectors).
+    """
+    call_command("setup_roles", stdout=StringIO())
+    user = User.objects.create_user("wang", password="unused-password", is_staff=True)
+    staff_role_assign(user, district=shanxi, role=StaffRole.SYSTEM_ADMIN)
     return user
 
 
@@ -55,7 +67,8 @@ def fast_password_hashing(settings):
 
 # --- REST API personas ---------------------------------------------------------------------------
 # Anonymous visitors, a system with a read-only token, Zhang (an editor of 小店区 with a write
-# token) and Zhou (an editor of another district with a write token).
+# token), Liu (a publisher of 小店区 with a write token) and Zhou (an editor of another district
+# with a write token).
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +118,18 @@ def api_editor(xiaodian) -> User:
 def editor_api(api_editor) -> APIClient:
     """Zhang, an editor of 小店区, through a write-scope token."""
     token = factories.make_token(api_editor, TokenScope.WRITE)
+    return APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.fixture
+def api_publisher(xiaodian) -> User:
+    return factories.make_district_staff("liu", xiaodian, StaffRole.PUBLISHER)
+
+
+@pytest.fixture
+def publisher_api(api_publisher) -> APIClient:
+    """Liu, a publisher of 小店区, through a write-scope token: reviews and publishes."""
+    token = factories.make_token(api_publisher, TokenScope.WRITE)
     return APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 

@@ -242,6 +242,12 @@ def make_token(user, scope=TokenScope.READ) -> str:
 
 def make_district_editor(username: str, district: District) -> User:
     """A member of staff who may create and change the records of `district`."""
+    return make_district_staff(username, district, StaffRole.EDITOR)
+
+
+def make_district_staff(username: str, district: District, role: str) -> User:
+    """A member of staff with `role` in `district` (API rights; the back office also needs the
+    role's group: `setup_roles` and `services.staff_role_assign`)."""
     user = User.objects.create_user(username, password="unused-password")
-    _saved(DistrictRole(user=user, district=district, role=StaffRole.EDITOR))
+    _saved(DistrictRole(user=user, district=district, role=role))
     return user

@@ -46,6 +46,11 @@ PUBLIC_READ = {
     "docs/",
     "redoc/",
 }
+# Workflow steps of every publishable resource: POST only, with a write token of a member of
+# staff whose role allows the step (tests/test_workflow.py); nobody reads them.
+STEPS = ("submit", "publish", "withdraw", "return-to-draft")
+PUBLISHABLE = ("institutions", "enterprises", "agreements", "projects", "outcomes", "targets")
+WORKFLOW_STEPS = {f"{resource}/<pk>/{step}/" for resource in PUBLISHABLE for step in STEPS}
 UNSAFE = ("post", "put", "patch", "delete")
 
 
@@ -101,7 +106,7 @@ def detail_pk(route: str) -> int:
 
 def test_every_route_is_known():
     """The allowlist and the routes agree, so neither silently drifts from the other."""
-    assert set(api_routes()) == PUBLIC_READ
+    assert set(api_routes()) == PUBLIC_READ | WORKFLOW_STEPS
 
 
 def test_anonymous_reads_only_the_allowlist(records):
@@ -112,6 +117,8 @@ def test_anonymous_reads_only_the_allowlist(records):
         status = client.get(url, params).status_code
         if route in PUBLIC_READ:
             assert status == 200, (route, status)
+        elif route in WORKFLOW_STEPS:
+            assert status == 405, (route, status)  # a step is a POST, never a read
         else:
             assert status in (401, 403, 404), (route, status)
 

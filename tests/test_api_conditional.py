@@ -18,6 +18,13 @@ def institution(xiaodian):
     )
 
 
+@pytest.fixture
+def draft(xiaodian):
+    """A draft of 小店区: what its editor Zhang may change and delete (a published record is a
+    publisher's, see tests/test_permission_matrix.py)."""
+    return factories.make_institution(district=xiaodian, name="山西大学")
+
+
 @pytest.mark.parametrize("url", ["/api/v1/institutions/", "/api/v1/districts/"])
 def test_a_list_answers_304_while_it_is_unchanged(anonymous_api, institution, url):
     first = anonymous_api.get(url)
@@ -45,10 +52,8 @@ def test_csv_and_json_of_one_list_have_different_etags(anonymous_api, institutio
     assert json_etag != csv_etag
 
 
-def test_a_stale_write_answers_412_and_the_newer_value_survives(
-    editor_api, api_editor, institution
-):
-    url = f"/api/v1/institutions/{institution.pk}/"
+def test_a_stale_write_answers_412_and_the_newer_value_survives(editor_api, api_editor, draft):
+    url = f"/api/v1/institutions/{draft.pk}/"
     read = editor_api.get(url)
     stale_etag = read["ETag"]
     # A second client, with its own token, changes the record in between.
@@ -57,15 +62,15 @@ def test_a_stale_write_answers_412_and_the_newer_value_survives(
     )
     assert second.patch(url, {"name_en": "Shanxi University"}, format="json").status_code == 200
 
-    body = read.json() | {"district_id": institution.district_id, "name_en": "Shanxi Univ."}
+    body = read.json() | {"district_id": draft.district_id, "name_en": "Shanxi Univ."}
     response = editor_api.put(url, body, format="json", HTTP_IF_MATCH=stale_etag)
     assert response.status_code == 412
     assert editor_api.delete(url, HTTP_IF_MATCH=stale_etag).status_code == 412
     assert Institution.objects.get().name_en == "Shanxi University"
 
 
-def test_a_write_with_the_current_etag_succeeds_and_returns_the_new_one(editor_api, institution):
-    url = f"/api/v1/institutions/{institution.pk}/"
+def test_a_write_with_the_current_etag_succeeds_and_returns_the_new_one(editor_api, draft):
+    url = f"/api/v1/institutions/{draft.pk}/"
     current = editor_api.get(url)["ETag"]
     response = editor_api.patch(
         url, {"short_name": "山大"}, format="json", HTTP_IF_MATCH=f'W/"x", {current}'

@@ -79,12 +79,22 @@ def writable_fields(resource: str) -> list[str]:
 
 @pytest.fixture
 def world(unthrottled):
-    """A district with one published record of each kind, and an editor holding a write token.
+    """A district with one draft and one published record of each kind, and an editor holding
+    a write token.
 
-    Unthrottled: hundreds of requests must test the API, not the rate limit.
+    The drafts come first, so the first record of each list — the one changes are aimed at —
+    is one the editor may change: the attacks reach validation, not only the permission policy
+    (an editor may not change a published record). Unthrottled: hundreds of requests must test
+    the API, not the rate limit.
     """
-    project = factories.make_project(state=PublicationState.PUBLISHED)
-    district = project.district
+    district = factories.make_district()
+    draft_project = factories.make_project(district=district)
+    factories.make_outcome(project=draft_project)
+    factories.make_target(project=draft_project)
+    factories.make_enterprise(district=district)
+    factories.make_agreement(district=district)
+    factories.make_institution(district=district)
+    project = factories.make_project(district=district, state=PublicationState.PUBLISHED)
     factories.make_outcome(project=project, state=PublicationState.PUBLISHED)
     factories.make_target(project=project, state=PublicationState.PUBLISHED)
     factories.make_enterprise(district=district, state=PublicationState.PUBLISHED)

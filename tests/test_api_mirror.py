@@ -1,7 +1,8 @@
 """A client that polls every list with updated_since and the deletions feed keeps an exact mirror.
 
 The story: the provincial platform crawls the registry once, then only asks what changed. After
-staff create, edit, withdraw and delete records, its incrementally synced copy must equal a fresh
+staff create, edit, publish, withdraw and delete records — the workflow steps through the API as
+Zhang (editor) and Liu (publisher) of 小店区 — its incrementally synced copy must equal a fresh
 full crawl of what the public may see — no record missing, none left over, none stale.
 
 Nested objects (a project's district, its participants' names) are conveniences, not part of
@@ -72,38 +73,48 @@ def sync(client: APIClient, mirror: dict, since) -> None:
         mirror[gone["type"]].pop(gone["id"], None)
 
 
-def published_project_with_outcome():
-    project = factories.make_project(state=PUBLISHED)
+def published_project_with_outcome(district):
+    project = factories.make_project(district=district, state=PUBLISHED)
     factories.make_project_participant(project=project)
     outcome = factories.make_outcome(project=project, state=PUBLISHED)
     return project, outcome
 
 
-def test_incremental_sync_equals_a_fresh_crawl():
+def step(client: APIClient, resource: str, record_id: int, name: str) -> None:
+    response = client.post(f"/api/v1/{resource}/{record_id}/{name}/")
+    assert response.status_code == 200, response.content
+
+
+def test_incremental_sync_equals_a_fresh_crawl(editor_api, publisher_api, xiaodian):
     client = APIClient()
-    kept, kept_outcome = published_project_with_outcome()
-    edited, _ = published_project_with_outcome()
-    withdrawn_parent, orphaned_outcome = published_project_with_outcome()
+    kept, kept_outcome = published_project_with_outcome(xiaodian)
+    edited, _ = published_project_with_outcome(xiaodian)
+    withdrawn_parent, orphaned_outcome = published_project_with_outcome(xiaodian)
     deleted_outcome = factories.make_outcome(project=kept, state=PUBLISHED)
-    enterprise = factories.make_enterprise(district=kept.district, state=PUBLISHED)
-    never_published = factories.make_project(district=kept.district)
+    enterprise = factories.make_enterprise(district=xiaodian, state=PUBLISHED)
+    never_published = factories.make_project(district=xiaodian)
 
     mirror = full_crawl(client)
     assert set(mirror["projects"]) == {kept.pk, edited.pk, withdrawn_parent.pk}
     assert never_published.pk not in mirror["projects"]
     since = timezone.now()
 
-    # Create: a new published project; a new draft that must stay invisible.
-    created, created_outcome = published_project_with_outcome()
-    factories.make_project(district=kept.district, title="仍是草稿")
-    # Edit: a published project's title.
-    edited.title = "改名后的项目"
-    edited.save()
+    # Create: a project and its outcome entered as drafts, submitted together and published
+    # together; a new draft that must stay invisible.
+    created = factories.make_project(district=xiaodian)
+    factories.make_project_participant(project=created)
+    created_outcome = factories.make_outcome(project=created)
+    step(editor_api, "projects", created.pk, "submit")
+    step(publisher_api, "projects", created.pk, "publish")
+    factories.make_project(district=xiaodian, title="仍是草稿")
+    # Edit: a published project's title (a publisher's change).
+    response = publisher_api.patch(
+        f"/api/v1/projects/{edited.pk}/", {"title": "改名后的项目"}, format="json"
+    )
+    assert response.status_code == 200, response.content
     # Withdraw: an enterprise, and a project whose published outcome leaves the public with it.
-    enterprise.state = PublicationState.WITHDRAWN
-    enterprise.save()
-    withdrawn_parent.state = PublicationState.WITHDRAWN
-    withdrawn_parent.save()
+    step(publisher_api, "enterprises", enterprise.pk, "withdraw")
+    step(publisher_api, "projects", withdrawn_parent.pk, "withdraw")
     # Delete: a published outcome.
     deleted_outcome.delete()
 

@@ -1,7 +1,8 @@
 """Back office for outcomes and targets.
 
-Wang (`back_office_editor`) is district staff with every permission on the registry's models but
-no superuser flag; Li (`citizen`) has an account but no back-office access.
+Wang (`back_office_editor`) is the province's system administrator: every right on the records of
+every district of Shanxi and on reference data, but no superuser flag; Li (`citizen`) has an
+account but no back-office access. Per-district rights: tests/test_permission_matrix.py.
 """
 
 from decimal import Decimal
@@ -114,12 +115,14 @@ def test_every_list_filter_value_lists_what_the_orm_finds(editor_client, model):
     ("model", "queries"),
     [
         # For outcomes: 1 the session, 2 Wang, 3 his own permissions, 4 his groups'
-        # permissions, 5 the districts of the district filter, 6 count of the list, 7 the page
-        # of rows with project, agreement, institution (and its parent), enterprise and source
-        # joined in, 8-10 the session saved again (savepoint, update, release: the idle timeout
-        # slides, SESSION_SAVE_EVERY_REQUEST). No row adds a query.
-        (Outcome, 10),
-        (Target, 10),
+        # permissions, 5 his district roles, 6 the districts his province role covers (the
+        # permission policy: read once per request), 7 the districts of the district filter,
+        # 8 count of the list, 9 the page of rows with project, agreement, institution (and its
+        # parent), enterprise and source joined in, 10-12 the session saved again (savepoint,
+        # update, release: the idle timeout slides, SESSION_SAVE_EVERY_REQUEST). No row adds a
+        # query.
+        (Outcome, 12),
+        (Target, 12),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

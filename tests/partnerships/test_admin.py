@@ -1,7 +1,8 @@
 """Back office for districts, sources, institutions, agreements and projects.
 
-Wang (`back_office_editor`) is district staff with every permission on the registry's models but
-no superuser flag; Li (`citizen`) has an account but no back-office access.
+Wang (`back_office_editor`) is the province's system administrator: every right on the records of
+every district of Shanxi and on reference data, but no superuser flag; Li (`citizen`) has an
+account but no back-office access. Per-district rights: tests/test_permission_matrix.py.
 """
 
 import pytest
@@ -124,15 +125,17 @@ def test_every_list_filter_value_lists_what_the_orm_finds(editor_client, model):
     ("model", "query", "queries"),
     [
         # For districts: 1 the session, 2 Wang, 3 his own permissions, 4 his groups'
-        # permissions (both read once per request, then cached on the user), 5 count of the
-        # filtered list, 6 count of the whole table (the same here: no filter), 7 the page of
-        # rows, 8-10 the session saved again (savepoint, update, release: the idle timeout
+        # permissions (both read once per request, then cached on the user), 5 his district
+        # roles, 6 the districts his province role covers (both read once per request: the
+        # permission policy, which narrows lists and actions to his districts), 7 count of the
+        # filtered list, 8 count of the whole table (the same here: no filter), 9 the page of
+        # rows, 10-12 the session saved again (savepoint, update, release: the idle timeout
         # slides, SESSION_SAVE_EVERY_REQUEST). No row adds a query.
-        (District, "", 10),
-        (Source, "", 10),
-        (Institution, "?kind__exact=college", 10),
-        (Agreement, "?kind__exact=co_build", 10),
-        (Project, "", 10),
+        (District, "", 12),
+        (Source, "", 12),
+        (Institution, "?kind__exact=college", 12),
+        (Agreement, "?kind__exact=co_build", 12),
+        (Project, "", 12),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )

@@ -627,7 +627,9 @@ def feed(client, since) -> list[tuple[str, int]]:
     return [(row["type"], row["id"]) for row in results(response)]
 
 
-def test_the_feed_lists_deleted_and_unpublished_records_after_since(anonymous_api, xiaodian):
+def test_the_feed_lists_deleted_and_unpublished_records_after_since(
+    anonymous_api, publisher_api, xiaodian
+):
     before = timezone.now()
     gone = factories.make_institution(district=xiaodian, state=PUBLISHED)
     withdrawn = factories.make_project(district=xiaodian, state=PUBLISHED)
@@ -637,8 +639,8 @@ def test_the_feed_lists_deleted_and_unpublished_records_after_since(anonymous_ap
     gone_id = gone.pk
     gone.delete()
     never.delete()
-    withdrawn.state = PublicationState.WITHDRAWN
-    withdrawn.save()
+    response = publisher_api.post(f"/api/v1/projects/{withdrawn.pk}/withdraw/")
+    assert (response.status_code, response.json()["state"]) == (200, "withdrawn")
     listed = feed(anonymous_api, since)
     # The outcome is still published, but no longer public: its project was withdrawn.
     assert sorted(listed) == sorted(

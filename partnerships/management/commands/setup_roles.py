@@ -2,7 +2,7 @@
 
 Idempotent: every run sets each group's permissions to exactly the table below, so a stray
 permission added by hand is removed again. Group names are the `StaffRole` keys; a district
-role (`DistrictRole`) says where a member may use them (per-district filtering comes later).
+role (`DistrictRole`) says where a member may use them (`partnerships.selectors.may`).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -38,10 +38,14 @@ SECURITY_MODELS = (
 )
 SECURITY_READ_ONLY_MODELS = ("auth.permission", "axes.accesslog", "axes.accessfailurelog")
 # The records of what happened; nobody writes them by hand.
-TRAIL_MODELS = ("partnerships.deletion", "admin.logentry", "axes.accessattempt")
+TRAIL_MODELS = (
+    "partnerships.auditentry",
+    "partnerships.deletion",
+    "admin.logentry",
+    "axes.accessattempt",
+)
 
 ALL = ("add", "change", "delete", "view")
-WRITE = ("add", "change", "view")
 
 
 def grants(models, actions) -> set[tuple[str, str]]:
@@ -53,9 +57,17 @@ def grants(models, actions) -> set[tuple[str, str]]:
     }
 
 
+# The groups say which kinds of record a role touches; the permission policy
+# (`partnerships.selectors`, ROLE_RIGHTS) narrows that to the role's districts and to records in
+# the right publication state: an editor's "delete" is for drafts never published, and
+# "add_source" lets writers cite a document nobody has entered yet.
 ROLE_PERMISSIONS = {
-    StaffRole.EDITOR: grants(BUSINESS_MODELS, WRITE) | grants(CONFIGURATION_MODELS, ["view"]),
-    StaffRole.PUBLISHER: grants(BUSINESS_MODELS, ALL) | grants(CONFIGURATION_MODELS, ["view"]),
+    StaffRole.EDITOR: grants(BUSINESS_MODELS, ALL)
+    | grants(CONFIGURATION_MODELS, ["view"])
+    | grants(["partnerships.source"], ["add"]),
+    StaffRole.PUBLISHER: grants(BUSINESS_MODELS, ALL)
+    | grants(CONFIGURATION_MODELS, ["view"])
+    | grants(["partnerships.source"], ["add"]),
     StaffRole.AUDITOR: grants(
         BUSINESS_MODELS
         + CONFIGURATION_MODELS
@@ -66,6 +78,8 @@ ROLE_PERMISSIONS = {
     ),
     StaffRole.SECURITY_ADMIN: grants(SECURITY_MODELS, ALL)
     | grants(SECURITY_READ_ONLY_MODELS, ["view"])
+    # Districts are chosen when a role is assigned (the district role form's autocomplete).
+    | grants(["partnerships.district"], ["view"])
     # Deleting an access attempt is how a locked-out colleague is let in before 30 minutes.
     | grants(["axes.accessattempt"], ["view", "delete"]),
     StaffRole.SYSTEM_ADMIN: grants(BUSINESS_MODELS + CONFIGURATION_MODELS, ALL)
