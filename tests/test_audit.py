@@ -541,6 +541,27 @@ def test_an_auditor_reads_only_the_trail_of_their_district(client):
     assert client.get(admin_url(Source, "add")).status_code == 403
 
 
+@pytest.mark.django_db
+def test_a_provinces_auditor_reads_the_trail_of_every_district_under_it(client):
+    call_command("setup_roles", verbosity=0)
+    province = factories.make_district(code="140000", name="山西省")
+    xiaodian = factories.make_district(code="140105", name="小店区")
+    elsewhere = factories.make_district(code="110101", name="东城区")
+    auditor = User.objects.create_user("tao", password="unused-password", is_staff=True)
+    staff_role_assign(auditor, district=province, role=StaffRole.AUDITOR)
+    under = factories.make_institution(district=xiaodian)
+    outside = factories.make_institution(district=elsewhere)
+    client.force_login(auditor)
+
+    response = client.get(
+        admin_url(AuditEntry, "changelist"), {"model": "partnerships.institution"}
+    )
+
+    shown = {entry.object_id for entry in response.context["cl"].result_list}
+    assert shown == {str(under.pk)}
+    assert str(outside.pk) not in shown
+
+
 def test_retention_below_the_minimum_is_refused_at_start_up():
     result = subprocess.run(  # noqa: S603 - a fixed command line
         [sys.executable, "-c", "import django; django.setup()"],
