@@ -304,7 +304,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": f"{API_ANON_RATE}/min", "user": f"{API_TOKEN_RATE}/min"},
     "DEFAULT_PAGINATION_CLASS": "config.api.KeysetCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "config.api.CSVRenderer"],
+    # config.api.JSONRenderer: DRF's JSON byte for byte, written by orjson (faster lists).
+    "DEFAULT_RENDERER_CLASSES": ["config.api.JSONRenderer", "config.api.CSVRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.RegistryAutoSchema",
 }

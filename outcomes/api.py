@@ -152,6 +152,7 @@ def figure_queryset(viewset, model):
 
 class OutcomeViewSet(RegistryModelViewSet):
     serializer_class = OutcomeSerializer
+    read_rows = True
     filterset_class = OutcomeFilterSet
 
     def get_queryset(self):
@@ -160,6 +161,7 @@ class OutcomeViewSet(RegistryModelViewSet):
 
 class TargetViewSet(RegistryModelViewSet):
     serializer_class = TargetSerializer
+    read_rows = True
     filterset_class = TargetFilterSet
 
     def get_queryset(self):

@@ -339,6 +339,7 @@ class AgreementViewSet(RegistryModelViewSet):
 
 class ProjectViewSet(RegistryModelViewSet):
     serializer_class = ProjectSerializer
+    read_rows = True
     filterset_class = ProjectFilterSet
 
     def get_queryset(self):
