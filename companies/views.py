@@ -16,6 +16,7 @@ from outcomes.selectors import (
     targets_in_scope,
 )
 from partnerships.views import (
+    capped,
     choice_label,
     clean_choice,
     clean_filters,
@@ -72,10 +73,14 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": datetime.date.today(),
         "incubator": incubator if visible_incubator else None,
         "incubator_project": project if project is not None and project.is_published else None,
-        "certifications": selectors.enterprise_certifications(enterprise),
-        "project_roles": selectors.enterprise_project_roles(enterprise),
-        "agreement_roles": selectors.enterprise_agreement_roles(enterprise),
-        **figures_context(outcomes_in_scope(scope), targets_in_scope(scope)),
+        "certifications": capped(selectors.enterprise_certifications(enterprise)),
+        "project_roles": capped(selectors.enterprise_project_roles(enterprise)),
+        "agreement_roles": capped(selectors.enterprise_agreement_roles(enterprise)),
+        **figures_context(
+            outcomes_in_scope(scope),
+            targets_in_scope(scope),
+            scope_key=f"enterprise:{enterprise.pk}",
+        ),
     }
     return render(request, "companies/enterprise_detail.html", context)
 

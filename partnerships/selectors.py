@@ -5,6 +5,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext as _
@@ -470,17 +471,52 @@ def institution_family_q(path: str, institution_id: int) -> Q:
     )
 
 
-def family_ids(institution: Institution) -> list[int]:
-    """The institution and all its sub-units, at any depth (one query per level)."""
-    ids, frontier = [institution.pk], [institution.pk]
-    while frontier:
-        frontier = list(
-            Institution.objects.filter(parent_id__in=frontier)
-            .exclude(pk__in=ids)
-            .values_list("pk", flat=True)
+def descendants_of_each(model, roots) -> dict[int, list[int]]:
+    """Each root with everything under it at any depth (sub-units of an institution, phases of
+    an agreement, sub-projects of a project): one recursive query, whatever the depth and the
+    number of roots. The root comes first."""
+    return families({model: roots})[model]
+
+
+def families(roots_by_model: dict) -> dict:
+    """`descendants_of_each` for several hierarchies in one query, run even when there is no
+    root at all, so that a page costs the same number of queries whatever it shows.
+
+    {Institution: {7}, Project: {3, 5}} -> {Institution: {7: [7, 8, 9]}, Project: {...}}.
+    UNION (not UNION ALL) in each recursion stops at a cycle.
+    """
+    quote = connection.ops.quote_name
+    ctes, selects, params = [], [], []
+    models = list(roots_by_model)
+    for index, model in enumerate(models):
+        roots = sorted(set(roots_by_model[model]))
+        table = quote(model._meta.db_table)
+        parent_field = "parent" if model is Institution else "part_of"
+        parent = quote(model._meta.get_field(parent_field).column)
+        where = f"id IN ({', '.join(['%s'] * len(roots))})" if roots else "1 = 0"
+        params += roots
+        ctes.append(
+            # Quoted names from the models' metadata; the ids are query parameters.
+            f"family{index}(root, id) AS (SELECT id, id FROM {table} WHERE {where}"  # noqa: S608
+            f" UNION SELECT family{index}.root, child.id FROM {table} child"
+            f" JOIN family{index} ON child.{parent} = family{index}.id)"
         )
-        ids += frontier
-    return ids
+        selects.append(f"SELECT {index}, root, id FROM family{index}")  # noqa: S608
+    result = {model: {root: [root] for root in roots_by_model[model]} for model in models}
+    if not models:
+        return result
+    sql = f"WITH RECURSIVE {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for index, root, pk in cursor.fetchall():
+            if pk != root:
+                result[models[index]][root].append(pk)
+    return result
+
+
+def family_ids(institution: Institution) -> list[int]:
+    """The institution and all its sub-units, at any depth (one query)."""
+    return descendants_of_each(Institution, [institution.pk])[institution.pk]
 
 
 def _choice_facet(queryset: QuerySet, field: str) -> list[dict]:

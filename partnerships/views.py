@@ -20,12 +20,11 @@ from outcomes.choices import Basis
 from outcomes.models import Outcome
 from outcomes.selectors import (
     agreement_scope,
+    cached_aggregate,
     institution_scope,
-    intellectual_property_parts,
-    intellectual_property_total,
     outcome_rows_for_page,
-    outcome_totals,
     outcomes_in_scope,
+    page_figures,
     project_scope,
     target_progress,
     target_rows_for_page,
@@ -44,6 +43,12 @@ from partnerships.templatetags.registry import format_quantity
 
 PAGE_SIZE = 20
 SEARCH_MAX_LENGTH = 100
+# A detail page lists at most this many related rows per section (a university of a province
+# takes part in thousands of projects); the rest are one link away, on the filtered list page
+# or in the figures CSV.
+DETAIL_LIST_LIMIT = 50
+# Outcomes printed in full on a detail page; every outcome is in the totals and the CSV.
+DETAIL_OUTCOME_LIMIT = 50
 
 # -- filters from the query string --------------------------------------------------------------
 # Each list page declares its filters as name -> cleaner. A value that does not clean is ignored
@@ -192,19 +197,59 @@ def published_or_404(reader, pk: int):
         raise Http404 from None
 
 
-def figures_context(outcomes, targets) -> dict:
-    """A detail page's figures: its outcomes with sources, honest totals, targets vs achieved."""
-    totals = outcome_totals(outcomes)
-    intellectual_property = intellectual_property_total(totals)
-    return {
-        "outcomes": list(outcome_rows_for_page(outcomes)),
-        "totals": totals,
-        "intellectual_property": intellectual_property,
-        "intellectual_property_parts": (
-            intellectual_property_parts(outcomes) if intellectual_property else []
-        ),
-        "targets": target_progress(target_rows_for_page(targets)),
-    }
+@dataclass
+class Capped:
+    """The first rows of a related list, and how many there are in all (`total` is counted
+    only when the list is cut, so a short list costs one query)."""
+
+    rows: list
+    total: int
+
+    @property
+    def is_cut(self) -> bool:
+        return self.total > len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def capped(queryset, limit: int | None = None) -> Capped:
+    limit = limit or DETAIL_LIST_LIMIT
+    rows = list(queryset[:limit])
+    return Capped(rows, queryset.count() if len(rows) == limit else len(rows))
+
+
+def figures_context(outcomes, targets, *, scope_key: str) -> dict:
+    """A detail page's figures: its outcomes with sources, honest totals, targets vs achieved.
+
+    The totals read every outcome of the scope (thousands for a university of a province), so
+    they are cached per data version like the dashboard's (`cached_aggregate`): exact after
+    any write. `scope_key` names the record, e.g. "institution:7".
+    """
+
+    def compute() -> dict:
+        totals, intellectual_property, parts = page_figures(outcomes)
+        return {
+            "totals": totals,
+            "intellectual_property": intellectual_property,
+            "intellectual_property_parts": parts,
+            "targets": target_progress(target_rows_for_page(targets)),
+        }
+
+    figures = cached_aggregate(f"figures:{scope_key}", compute)
+    shown = list(outcome_rows_for_page(outcomes)[:DETAIL_OUTCOME_LIMIT])
+    # Every outcome of the scope is in exactly one total: counted, covered or superseded.
+    total = sum(
+        len(t.outcome_ids) + len(t.covered_item_ids) + len(t.superseded_ids)
+        for t in figures["totals"]
+    )
+    return {**figures, "outcomes": Capped(shown, total)}
 
 
 # -- the figures CSV ----------------------------------------------------------------------------
@@ -312,10 +357,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "project": project,
         "agreement": project.agreement if _is_public(project.agreement) else None,
         "parent": project.part_of if _is_public(project.part_of) else None,
-        "participants": selectors.project_participants(project),
-        "enterprises": company_selectors.project_enterprises(project),
-        "sub_projects": selectors.sub_projects(project),
-        **figures_context(outcomes_in_scope(scope), targets_in_scope(scope)),
+        "participants": capped(selectors.project_participants(project)),
+        "enterprises": capped(company_selectors.project_enterprises(project)),
+        "sub_projects": capped(selectors.sub_projects(project)),
+        **figures_context(
+            outcomes_in_scope(scope), targets_in_scope(scope), scope_key=f"project:{project.pk}"
+        ),
     }
     return render(request, "partnerships/project_detail.html", context)
 
@@ -365,11 +412,15 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "agreements",
         "agreement": agreement,
         "framework": agreement.part_of if _is_public(agreement.part_of) else None,
-        "parties": selectors.agreement_parties(agreement),
-        "enterprises": company_selectors.agreement_enterprises(agreement),
-        "phases": selectors.agreement_phases(agreement),
-        "projects": selectors.agreement_projects(agreement),
-        **figures_context(outcomes_in_scope(scope), targets_in_scope(scope)),
+        "parties": capped(selectors.agreement_parties(agreement)),
+        "enterprises": capped(company_selectors.agreement_enterprises(agreement)),
+        "phases": capped(selectors.agreement_phases(agreement)),
+        "projects": capped(selectors.agreement_projects(agreement)),
+        **figures_context(
+            outcomes_in_scope(scope),
+            targets_in_scope(scope),
+            scope_key=f"agreement:{agreement.pk}",
+        ),
     }
     return render(request, "partnerships/agreement_detail.html", context)
 
@@ -406,16 +457,26 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partnerships/institution_list.html", {"nav": "institutions", **context})
 
 
-def _grouped_by(rows, attribute: str) -> list[tuple]:
+def _grouped_by(rows, attribute: str) -> Capped:
     """(record, [rows]) in first-seen order: one line per project or agreement, however many
-    of the institution's sub-units take part in it."""
+    of the institution's sub-units take part in it; at most `limit` rows are read.
+
+    When the rows are cut, the last record may have lost some of its rows: it is left out, and
+    the total counts the distinct records.
+    """
+    limit = DETAIL_LIST_LIMIT
+    read = list(rows[:limit])
     groups: dict = {}
-    for row in rows:
+    for row in read:
         key = getattr(row, f"{attribute}_id")
         if key not in groups:
             groups[key] = (getattr(row, attribute), [])
         groups[key][1].append(row)
-    return list(groups.values())
+    if len(read) < limit:
+        return Capped(list(groups.values()), len(groups))
+    groups.pop(getattr(read[-1], f"{attribute}_id"))
+    total = rows.order_by().values(f"{attribute}_id").distinct().count()
+    return Capped(list(groups.values()), total)
 
 
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -425,11 +486,15 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "nav": "institutions",
         "institution": institution,
-        "sub_units": selectors.institution_sub_units(institution),
+        "sub_units": capped(selectors.institution_sub_units(institution)),
         "projects": _grouped_by(selectors.institution_participations(ids), "project"),
         "agreements": _grouped_by(selectors.institution_agreement_parties(ids), "agreement"),
-        "incubated": company_selectors.incubated_enterprises(ids),
-        **figures_context(outcomes_in_scope(scope), targets_in_scope(scope)),
+        "incubated": capped(company_selectors.incubated_enterprises(ids)),
+        **figures_context(
+            outcomes_in_scope(scope),
+            targets_in_scope(scope),
+            scope_key=f"institution:{institution.pk}",
+        ),
     }
     return render(request, "partnerships/institution_detail.html", context)
 

@@ -134,14 +134,6 @@ def test_district_statistics_queries_do_not_grow_with_outcomes(client, demo):
 
 
 # --- Pages: (e)–(g) ------------------------------------------------------------------------------
-# Known to grow when written (bench/RESULTS.md): outcomes.selectors.target_progress runs one to
-# three queries per target it shows (the target's scope, e.g. a project's sub-projects, then
-# that scope's totals), so every page that lists targets costs more for more targets. Strict:
-# once fixed, the marker must go, and the test then guards the fix.
-TARGETS_COST_QUERIES_EACH = pytest.mark.xfail(
-    strict=True,
-    reason="target_progress runs 1–3 queries per target shown (issue 6; bench/RESULTS.md)",
-)
 
 
 def keep_published(model, keep: int) -> None:
@@ -150,7 +142,6 @@ def keep_published(model, keep: int) -> None:
     model.objects.filter(id__in=ids[keep:]).update(state=PublicationState.DRAFT)
 
 
-@TARGETS_COST_QUERIES_EACH
 def test_dashboard_queries_do_not_grow_with_targets(client, demo):
     """(e) The dashboard, computed afresh, with one public target and with three."""
     keep_published(Target, 3)
@@ -161,7 +152,6 @@ def test_dashboard_queries_do_not_grow_with_targets(client, demo):
     assert len(three) == len(one)
 
 
-@TARGETS_COST_QUERIES_EACH
 def test_project_page_queries_do_not_grow_with_its_rows(client, demo):
     """(f) The page of a project with the most rows (outcomes, participants, targets) costs
     what the page of one with the fewest does."""
@@ -176,7 +166,6 @@ def test_project_page_queries_do_not_grow_with_its_rows(client, demo):
     assert len(many) == len(few)
 
 
-@TARGETS_COST_QUERIES_EACH
 def test_institution_page_queries_do_not_grow_with_its_rows(client, demo):
     """(g) The page of the institution in the most projects costs what the page of one in the
     fewest does."""

@@ -173,9 +173,9 @@ def test_enterprise_page_query_count_does_not_grow_with_related_rows(client, db)
     three, sql = count_queries(client, url)
 
     # 1. the enterprise with district, sector, incubator (and parent), project and source
-    # 2. totals  3. outcome rows  4. intellectual-property parts  5. targets
-    # 6-7. the target's progress (its project's scope, its total)  8. certifications
-    # 9. project roles  10. agreement roles
+    # 2. the data version  3. figure rows for the totals and intellectual-property parts
+    # 4. targets  5-6. target_progress: the targets' scopes (its project's), their rows
+    # 7. outcome rows  8. certifications  9. project roles  10. agreement roles
     assert (one, three) == (10, 10), sql
 
 
