@@ -159,3 +159,18 @@ def default_language_after_each_test():
     test depends on the order it runs in."""
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+# --- Back-office personas with district roles ----------------------------------------------------
+
+
+@pytest.fixture
+def roles(db):
+    """The role groups, as `manage.py setup_roles` makes them."""
+    call_command("setup_roles", stdout=StringIO())
+
+
+@pytest.fixture
+def zhao(roles, xiaodian) -> User:
+    """Zhao, an editor of 小店区."""
+    return factories.make_staff("zhao", xiaodian, StaffRole.EDITOR)

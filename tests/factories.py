@@ -43,7 +43,7 @@ from partnerships.models import (
     ProjectParticipant,
     Source,
 )
-from partnerships.services import api_token_create
+from partnerships.services import api_token_create, staff_role_assign
 
 _serial = itertools.count(1)
 
@@ -250,4 +250,12 @@ def make_district_staff(username: str, district: District, role: str) -> User:
     role's group: `setup_roles` and `services.staff_role_assign`)."""
     user = User.objects.create_user(username, password="unused-password")
     _saved(DistrictRole(user=user, district=district, role=role))
+    return user
+
+
+def make_staff(username: str, district: District, role: str) -> User:
+    """Back-office staff: a staff account given `role` in `district` through the service that
+    also puts it in the role's group (run `setup_roles` first: the `roles` fixture)."""
+    user = User.objects.create_user(username, password="unused-password", is_staff=True)
+    staff_role_assign(user, district=district, role=role)
     return user

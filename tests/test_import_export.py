@@ -9,7 +9,6 @@ Hostile files are in tests/test_import_hostile.py.
 import datetime
 import io
 import re
-from io import StringIO
 from pathlib import Path
 
 import openpyxl
@@ -17,14 +16,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.models import Enterprise
 from config.spreadsheet_templates import TEMPLATES
 from outcomes.models import Outcome, Target
-from partnerships import services
 from partnerships.choices import AuditAction, AuditChannel, PublicationState, StaffRole
 from partnerships.models import Agreement, AuditEntry, Institution, Project, Source
 from tests import factories
@@ -49,21 +46,7 @@ def private_upload_folder(settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
 
 
-def staff(username: str, district, role: str) -> User:
-    user = User.objects.create_user(username, password="unused-password", is_staff=True)
-    services.staff_role_assign(user, district=district, role=role)
-    return user
-
-
-@pytest.fixture
-def roles(db):
-    call_command("setup_roles", stdout=StringIO())
-
-
-@pytest.fixture
-def zhao(roles, xiaodian) -> User:
-    """Zhao, an editor of 小店区."""
-    return staff("zhao", xiaodian, StaffRole.EDITOR)
+staff = factories.make_staff
 
 
 @pytest.fixture

@@ -171,9 +171,7 @@ def test_institution_page_cuts_its_project_list_and_links_to_the_rest(client, mo
     # Two participation rows read; the second project's rows might be incomplete, so it waits
     # for the list page: one project shown, of four.
     assert html.count("<tr data-project=") == 1
-    assert text_of(html, "data-cut", "projects") == (
-        "仅显示前1条，共4条。 在列表页查看全部"
-    )
+    assert text_of(html, "data-cut", "projects") == ("仅显示前1条，共4条。 在列表页查看全部")
     assert f'href="/projects/?institution={university.pk}"' in html
 
 

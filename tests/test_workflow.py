@@ -8,12 +8,9 @@ mirrors to drop them. Feng, a publisher of another district, cannot touch any of
 publish or withdraw. Every step is one service function, recorded in the audit trail as the step.
 """
 
-from io import StringIO
-
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -35,21 +32,7 @@ PUBLISHED = PublicationState.PUBLISHED
 WITHDRAWN = PublicationState.WITHDRAWN
 
 
-def staff(username: str, district, role: str) -> User:
-    user = User.objects.create_user(username, password="unused-password", is_staff=True)
-    services.staff_role_assign(user, district=district, role=role)
-    return user
-
-
-@pytest.fixture
-def roles(db):
-    call_command("setup_roles", stdout=StringIO())
-
-
-@pytest.fixture
-def zhao(roles, xiaodian) -> User:
-    """Zhao, an editor of 小店区."""
-    return staff("zhao", xiaodian, StaffRole.EDITOR)
+staff = factories.make_staff
 
 
 @pytest.fixture
