@@ -201,7 +201,11 @@ def _by_district(agreement_rows, project_rows, enterprise_rows) -> Chart:
     districts: dict = {}
     for index, rows in enumerate((agreement_rows, project_rows, enterprise_rows)):
         for row in rows:
-            entry = districts.setdefault(row["district_id"], [_district_name(row), [0, 0, 0]])
+            # Named once per district, not per row: at province scale there are ~15,000 rows
+            # (district × year × field) and the name looks up the active language.
+            entry = districts.get(row["district_id"])
+            if entry is None:
+                entry = districts[row["district_id"]] = [_district_name(row), [0, 0, 0]]
             entry[1][index] += row["count"]
     return Chart(
         slug="by-district",
