@@ -20,9 +20,9 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -207,23 +207,11 @@ STEP_ACTIONS = {
 }
 
 
-class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
-    """The admin of every registry model, following the permission policy.
-
-    Staff see their own districts' records only (lists, pages, autocompletes and choices offer
-    their districts' records and published ones); another district's record answers 404; a
-    record their role may not change in its state is shown read-only. The publication state is
-    read-only: it moves by the workflow steps, offered as actions on the list and as buttons on
-    the record's page (`templates/admin/<app>/change_form.html`), each calling its service.
-    """
-
-    form = BackOfficeForm
-    formfield_overrides = URL_FIELD_OVERRIDES
-    readonly_fields = TIMESTAMPS
-
-    @property
-    def publishable(self) -> bool:
-        return issubclass(self.model, PublishableModel)
+class PolicyAdminMixin:
+    """What every admin of a model the permission policy covers asks it: which rows a list,
+    page or autocomplete shows (another district's answers 404), what a foreign key may point
+    at, and whether the user may view, add, change or delete. Django's model permissions are
+    asked first, as always; the policy narrows them."""
 
     def _may(self, request, action: str, obj) -> bool:
         return obj is None or not policy_covers(self.model) or may(request.user, action, obj)
@@ -260,7 +248,10 @@ class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
         allowed = super().has_add_permission(request)
         if not allowed or not policy_covers(self.model):
             return allowed
-        if self.publishable or self.model._meta.label_lower in CHILD_PARENTS:
+        if (
+            issubclass(self.model, PublishableModel)
+            or self.model._meta.label_lower in CHILD_PARENTS
+        ):
             # Which district (or which parent record): the form's choices say.
             return may_anywhere(request.user, RecordAction.ADD)
         return may(request.user, RecordAction.ADD, self.model())
@@ -275,21 +266,9 @@ class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
             request, RecordAction.DELETE, obj
         )
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = tuple(super().get_readonly_fields(request, obj))
-        if self.publishable and "state" not in fields:
-            # New records are drafts; the state moves only by the workflow steps.
-            fields += ("state",)
-        return fields
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return limit_choices(request, self.model, db_field, formfield)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.policy_user = request.user  # a class made for this request by modelform_factory
-        return form
 
     def save_model(self, request, obj, form, change):
         if not change and policy_covers(self.model):
@@ -298,6 +277,37 @@ class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
             if refusal is not None:
                 raise PermissionDenied(refusal.message)
         super().save_model(request, obj, form, change)
+
+
+class BackOfficeAdmin(InstitutionChoicesMixin, PolicyAdminMixin, admin.ModelAdmin):
+    """The admin of every registry model, following the permission policy.
+
+    Staff see their own districts' records only (lists, pages, autocompletes and choices offer
+    their districts' records and published ones); another district's record answers 404; a
+    record their role may not change in its state is shown read-only. The publication state is
+    read-only: it moves by the workflow steps, offered as actions on the list and as buttons on
+    the record's page (`templates/admin/<app>/change_form.html`), each calling its service.
+    """
+
+    form = BackOfficeForm
+    formfield_overrides = URL_FIELD_OVERRIDES
+    readonly_fields = TIMESTAMPS
+
+    @property
+    def publishable(self) -> bool:
+        return issubclass(self.model, PublishableModel)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if self.publishable and "state" not in fields:
+            # New records are drafts; the state moves only by the workflow steps.
+            fields += ("state",)
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.policy_user = request.user  # a class made for this request by modelform_factory
+        return form
 
     # --- Workflow steps: list actions and buttons ---------------------------------------------
 
@@ -538,6 +548,13 @@ class DistrictAdmin(BackOfficeAdmin):
         (_("Record"), {"fields": TIMESTAMPS}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_referenced():
+            # Rights follow the code: once anything refers to it, it stays (District.clean).
+            fields += ("code",)
+        return fields
+
     @admin.display(description=_("level"))
     def level(self, obj):
         return DistrictLevel(obj.level).label
@@ -701,6 +718,9 @@ class DistrictRoleAdmin(BackOfficeAdmin):
         return ("user", "district", *TIMESTAMPS)
 
     def save_model(self, request, obj, form, change):
+        refusal = why_not(request.user, RecordAction.CHANGE if change else RecordAction.ADD, obj)
+        if refusal is not None:
+            raise PermissionDenied(refusal.message)
         if change:
             super().save_model(request, obj, form, change)
         # Through the service, which also puts the user in the role's group (and finds the
@@ -711,7 +731,9 @@ class DistrictRoleAdmin(BackOfficeAdmin):
 
 
 class ApiTokenCreationForm(forms.ModelForm):
-    """Creating a token asks for its lifetime; the secret is generated, never typed."""
+    """Creating a token asks for its lifetime; the secret is generated, never typed. There is
+    no owner to choose: a token belongs to whoever creates it (`manage.py create_api_token
+    --user` is the server operator's way to make one for a system account)."""
 
     days = forms.IntegerField(
         label=_("valid for (days)"),
@@ -722,12 +744,13 @@ class ApiTokenCreationForm(forms.ModelForm):
 
     class Meta:
         model = ApiToken
-        fields = ("user", "name", "scope")
+        fields = ("name", "scope")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created here or with `manage.py create_api_token`; the secret is shown once."""
+class ApiTokenAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """Tokens are created here, for oneself, or with `manage.py create_api_token`; the secret
+    is shown once. A security administrator of the owner's districts may revoke a token."""
 
     list_display = (
         "name",
@@ -742,7 +765,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("scope",)
     list_select_related = ("user",)
     search_fields = ("name", "prefix", "user__username")
-    autocomplete_fields = ("user",)
     actions = ("revoke",)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -752,7 +774,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("user", "name", "scope", "days")
+            return ("name", "scope", "days")
         return ("user", "name", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
 
     def get_readonly_fields(self, request, obj=None):
@@ -766,13 +788,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         token, plain = services.api_token_create(
-            user=form.cleaned_data["user"],
+            user=request.user,
             name=form.cleaned_data["name"],
             scope=form.cleaned_data.get("scope") or TokenScope.READ,
             days=form.cleaned_data["days"],
         )
         # The admin goes on with `obj` (messages, redirect): make it the saved token.
-        obj.pk, obj.prefix, obj.expires_at = token.pk, token.prefix, token.expires_at
+        obj.pk, obj.user, obj.prefix, obj.expires_at = (
+            token.pk,
+            token.user,
+            token.prefix,
+            token.expires_at,
+        )
         obj._state.adding = False
         messages.warning(
             request,
@@ -786,7 +813,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        for token in queryset.filter(revoked_at__isnull=True):
+        # The list shows one's own tokens and those of the accounts one administers; an
+        # auditor reads them but revokes none.
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            if not may(request.user, RecordAction.CHANGE, token):
+                raise PermissionDenied(why_not(request.user, RecordAction.CHANGE, token).message)
             services.api_token_revoke(token)
         self.message_user(request, _("The selected tokens are revoked."), messages.SUCCESS)
 
@@ -830,11 +861,33 @@ class RegistryUserChangeForm(UserChangeForm):
         return groups
 
 
-class RegistryUserAdmin(UserAdmin):
-    """Django's user admin, but unticking "active" ends the user's sessions and API tokens, and
-    group changes keep the separation of duties."""
+# What only a superuser sets on an account in the back office: rights outside the role system.
+# Everyone else grants rights by a district role (`services.staff_role_assign`), which also
+# puts the account in the role's group.
+SUPERUSER_ONLY_USER_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+
+class RegistryUserAdmin(PolicyAdminMixin, UserAdmin):
+    """Django's user admin through the permission policy: a security administrator sees and
+    changes the accounts of his districts only, and never superuser status, groups or raw
+    permissions. Unticking "active" ends the user's sessions and API tokens, and group changes
+    keep the separation of duties."""
 
     form = RegistryUserChangeForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, options | {"fields": kept})
+            for name, options in fieldsets
+            if (
+                kept := tuple(
+                    field for field in options["fields"] if field not in SUPERUSER_ONLY_USER_FIELDS
+                )
+            )
+        ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -844,6 +897,14 @@ class RegistryUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, RegistryUserAdmin)
+
+
+class RegistryGroupAdmin(PolicyAdminMixin, GroupAdmin):
+    """The role groups, read-only except for a superuser: `setup_roles` sets their permissions."""
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, RegistryGroupAdmin)
 
 
 # --- Audit trail (issue 5, item 3) ---------------------------------------------------------------

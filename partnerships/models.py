@@ -280,6 +280,47 @@ class District(AuditedModel, TimeStampedModel):
             return DistrictLevel.CITY
         return DistrictLevel.COUNTY
 
+    @staticmethod
+    def covered_prefix(code: str) -> str | None:
+        """The code prefix of the districts under a province or a city (GB/T 2260); None for
+        a county. A role held in a province or a city covers the districts under it."""
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+        return None
+
+    def is_referenced(self, code: str | None = None) -> bool:
+        """Whether anything refers to the district with `code` (default: this one's): a role,
+        a record, a party, an announced deletion, or a district under it."""
+        if self.pk is not None:
+            for relation in self._meta.related_objects:
+                manager = relation.related_model._base_manager
+                if manager.filter(**{relation.field.name: self.pk}).exists():
+                    return True
+        prefix = self.covered_prefix(code or self.code)
+        if prefix is None:
+            return False
+        return District.objects.filter(code__startswith=prefix).exclude(pk=self.pk).exists()
+
+    def clean(self):
+        super().clean()
+        if self.pk is None:
+            return
+        stored = District.objects.filter(pk=self.pk).values_list("code", flat=True).first()
+        # Rights follow codes (a city's role covers the districts whose codes start like
+        # its own), so a new code would move every role, record and sub-district with it.
+        if stored is not None and stored != self.code and self.is_referenced(stored):
+            raise ValidationError(
+                {
+                    "code": _(
+                        "The division code of %(district)s cannot change: roles, records or "
+                        "other districts refer to it. Add a district with the new code instead."
+                    )
+                    % {"district": stored}
+                }
+            )
+
 
 class Source(AuditedModel, TimeStampedModel):
     """A document that figures and facts are taken from (an article, a report, an agreement text).

@@ -51,7 +51,13 @@ from partnerships.models import (
 # - A row that belongs to a record (a party, a participant, a certification) follows it:
 #   viewing the row is viewing the record; adding, changing or deleting it is changing the record.
 # - Reference data (districts, sectors, sources) is shared by every district: anyone with a role
-#   reads it (to pick from it), writers add sources, only a system administrator changes it.
+#   reads it (to pick from it), writers add sources, only a system administrator changes it. A
+#   district itself is changed only by a system administrator whose role covers it.
+# - Accounts (users, district roles, API tokens) belong to the districts of their roles. A
+#   security administrator manages those of the districts his role covers (and accounts with no
+#   role yet, so that a new colleague can be given one); an auditor of those districts reads
+#   them. Nobody but a superuser sees or touches a superuser, changes the role groups, or grants
+#   a role to himself; a token belongs to whoever creates it (ACCOUNT_RIGHTS below).
 # Django's model permissions (the role groups, `manage.py setup_roles`) still gate the admin as
 # they always do; this policy narrows them to districts and publication states.
 # ---------------------------------------------------------------------------------------------
@@ -135,20 +141,23 @@ CHILD_PARENTS = {
     "companies.projectenterprise": "project",
 }
 
+# Accounts, by model label: users, their district roles, their API tokens, and the role groups
+# (which `setup_roles` keeps; only a superuser changes them by hand).
+ACCOUNT_MODELS = frozenset(
+    {"auth.user", "auth.group", "partnerships.districtrole", "partnerships.apitoken"}
+)
+# What each role may do with the accounts of the districts it is held in. Other roles have no
+# business with accounts (the role groups give them no permission on these models either).
+ACCOUNT_RIGHTS: dict[str, frozenset] = {
+    StaffRole.SECURITY_ADMIN: frozenset({VIEW, ADD, CHANGE, DELETE}),
+    StaffRole.AUDITOR: frozenset({VIEW}),
+}
+
 _MEMO = "_registry_district_roles"
 
 
 def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
-
-
-def _covered_prefix(code: str) -> str | None:
-    """The code prefix of the districts a province's or a city's role covers (GB/T 2260)."""
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return None
 
 
 def district_roles(user) -> dict[int, frozenset[str]]:
@@ -168,7 +177,7 @@ def district_roles(user) -> dict[int, frozenset[str]]:
         "district_id", "district__code", "role"
     ):
         roles[district_id].add(role)
-        prefix = _covered_prefix(code)
+        prefix = District.covered_prefix(code)
         if prefix:
             covering[prefix].add(role)
     if covering:
@@ -295,7 +304,32 @@ def _business_refusal(user, action: str, record) -> Refusal | None:
     return Refusal(FORBIDDEN, message)
 
 
-def _reference_refusal(user, action: str, label: str) -> Refusal | None:
+def _district_refusal(user, action: str, district) -> Refusal | None:
+    """A district is changed only by a system administrator whose role covers it (a county's
+    cannot rename its city or its neighbour); a new one only where such a role would cover it."""
+    if action == ADD:
+        if not district.code:
+            return None  # the form asks for the code, and asks again
+        code = district.code
+        covering = {code, f"{code[:4]}00", f"{code[:2]}0000"}  # itself, its city, its province
+        district_ids = District.objects.filter(code__in=covering).values_list("id", flat=True)
+    else:
+        district_ids = [district.pk]
+    roles = district_roles(user)
+    if any(StaffRole.SYSTEM_ADMIN in roles.get(district_id, ()) for district_id in district_ids):
+        return None
+    return Refusal(
+        FORBIDDEN,
+        _(
+            "Only a system administrator of %(district)s, or of the city or province it "
+            "belongs to, may add or change this district."
+        )
+        % {"district": district.code},
+    )
+
+
+def _reference_refusal(user, action: str, record) -> Refusal | None:
+    label = record._meta.label_lower
     held = {role for roles in district_roles(user).values() for role in roles}
     if not held:
         return Refusal(FORBIDDEN, _("Reference data is for members of staff with a role."))
@@ -304,6 +338,8 @@ def _reference_refusal(user, action: str, label: str) -> Refusal | None:
     if action in TRANSITIONS:
         return Refusal(FORBIDDEN, _("Reference data has no review workflow."))
     if held & set(REFERENCE_RIGHTS[label].get(action, ())):
+        if isinstance(record, District):
+            return _district_refusal(user, action, record)
         return None
     return Refusal(
         FORBIDDEN,
@@ -327,7 +363,9 @@ def why_not(user, action: str, record) -> Refusal | None:
         return None
     label = record._meta.label_lower
     if label in REFERENCE_RIGHTS:
-        return _reference_refusal(user, action, label)
+        return _reference_refusal(user, action, record)
+    if label in ACCOUNT_MODELS:
+        return _account_refusal(user, action, record)
     if label in CHILD_PARENTS:
         parent_field = CHILD_PARENTS[label]
         if getattr(record, f"{parent_field}_id") is None:
@@ -359,25 +397,32 @@ def may_add(user, model, district_id: int | None = None) -> bool:
     label = model._meta.label_lower
     if label in CHILD_PARENTS:
         raise ValueError(f"Adding a {label} changes its {CHILD_PARENTS[label]}: ask may().")
-    record = model() if label in REFERENCE_RIGHTS else model(district_id=district_id)
-    return may(user, ADD, record)
+    if label in REFERENCE_RIGHTS or label in ACCOUNT_MODELS:
+        return may(user, ADD, model())
+    return may(user, ADD, model(district_id=district_id))
 
 
 def policy_covers(model) -> bool:
-    """Whether the permission policy speaks about `model` (business, child and reference rows;
-    accounts, roles and tokens are the security administrator's, through model permissions)."""
+    """Whether the permission policy speaks about `model` (business, child and reference rows,
+    accounts, district roles, tokens and role groups)."""
     label = model._meta.label_lower
     return (
-        label in REFERENCE_RIGHTS or label in CHILD_PARENTS or issubclass(model, PublishableModel)
+        label in REFERENCE_RIGHTS
+        or label in CHILD_PARENTS
+        or label in ACCOUNT_MODELS
+        or issubclass(model, PublishableModel)
     )
 
 
 def back_office_records(user, queryset: QuerySet) -> QuerySet:
     """The rows of `queryset` the user's back-office lists show: those of the districts where a
-    role lets them view records (any state). Reference data is shown to everyone."""
+    role lets them view records (any state), or accounts (ACCOUNT_RIGHTS). Reference data is
+    shown to everyone."""
     label = queryset.model._meta.label_lower
     if label in REFERENCE_RIGHTS:
         return queryset
+    if label in ACCOUNT_MODELS:
+        return _account_records(user, label, queryset)
     district_ids = district_ids_for(user, VIEW)
     if district_ids is None:
         return queryset
@@ -396,8 +441,11 @@ def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
     record: any of
     the user's districts (drafts included) or any published one, since partnerships cross
     district lines (every district may name 山西大学 as a party) and published records are
-    public anyway. Reference data and districts as parties: all of them.
+    public anyway. Reference data and districts as parties: all of them. A district role's
+    user and district, a token's owner: ACCOUNT_RIGHTS (`_account_choices`).
     """
+    if model._meta.label_lower in ACCOUNT_MODELS:
+        return _account_choices(user, model._meta.label_lower, field_name, queryset)
     district_ids = district_ids_for(user, VIEW)
     if district_ids is None:
         return queryset
@@ -410,6 +458,147 @@ def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
     if issubclass(related, PublishableModel):
         return queryset.filter(Q(state=PUBLISHED) | Q(district_id__in=district_ids))
     return queryset
+
+
+# --- Accounts: users, district roles, API tokens, role groups ------------------------------------
+
+
+def account_district_ids(user, action: str) -> set[int] | None:
+    """Districts whose accounts and roles the user may `action` (ACCOUNT_RIGHTS); None: all."""
+    if not _active(user):
+        return set()
+    if user.is_superuser:
+        return None
+    return {
+        district_id
+        for district_id, roles in district_roles(user).items()
+        if any(action in ACCOUNT_RIGHTS.get(role, ()) for role in roles)
+    }
+
+
+def _accounts_q(district_ids: set[int], path: str = "") -> Q:
+    """The accounts (users at `path`) that belong to `district_ids`: not a superuser, and every
+    role they hold lies in those districts (an account with no role yet belongs to anyone's)."""
+    outside = DistrictRole.objects.exclude(district_id__in=district_ids).values("user_id")
+    return Q(**{f"{path}is_superuser": False}) & ~Q(**{f"{path}pk__in": outside})
+
+
+def _account_records(user, label: str, queryset: QuerySet) -> QuerySet:
+    district_ids = account_district_ids(user, VIEW)
+    if district_ids is None:
+        return queryset
+    if label == "partnerships.apitoken":
+        # One's own tokens, and those of the accounts one administers or audits.
+        owners = _accounts_q(district_ids, "user__") if district_ids else Q(pk__in=[])
+        return queryset.filter(Q(user=user) | owners)
+    if not district_ids:
+        return queryset.none()
+    if label == "auth.user":
+        return queryset.filter(_accounts_q(district_ids))
+    if label == "partnerships.districtrole":
+        return queryset.filter(district_id__in=district_ids)
+    return queryset  # the role groups: the same five names for everyone
+
+
+def _account_choices(user, label: str, field_name: str, queryset: QuerySet) -> QuerySet:
+    if user.is_superuser:
+        return queryset
+    if label == "partnerships.apitoken" and field_name == "user":
+        return queryset.filter(pk=user.pk)  # a token belongs to whoever creates it
+    district_ids = account_district_ids(user, ADD) or set()
+    if label == "partnerships.districtrole" and field_name == "district":
+        return queryset.filter(id__in=district_ids)
+    if label == "partnerships.districtrole" and field_name == "user":
+        if not district_ids:
+            return queryset.none()
+        return queryset.filter(_accounts_q(district_ids)).exclude(pk=user.pk)
+    return queryset.none()
+
+
+def _account_belongs(account, district_ids: set[int] | None) -> bool:
+    if district_ids is None:
+        return True
+    if account.is_superuser:
+        return False
+    held = set(DistrictRole.objects.filter(user=account).values_list("district_id", flat=True))
+    return held <= district_ids
+
+
+def _no_account_rights() -> Refusal:
+    return Refusal(
+        FORBIDDEN, _("Accounts and roles are managed by a security administrator of the district.")
+    )
+
+
+def _user_refusal(user, action: str, account) -> Refusal | None:
+    """An account: read by the districts' auditors, managed by their security administrators."""
+    if account.pk is None:  # a new account has no role yet: any security administrator's
+        return None if account_district_ids(user, action) else _no_account_rights()
+    if not _account_belongs(account, account_district_ids(user, VIEW)):
+        return Refusal(NOT_YOURS, _("This account belongs to a district you do not administer."))
+    if not _account_belongs(account, account_district_ids(user, action)):
+        return _no_account_rights()
+    return None
+
+
+def _district_role_refusal(user, action: str, district_role) -> Refusal | None:
+    district_id = district_role.district_id
+    if district_id is None:
+        return None  # the form asks for the district, then asks again
+    if district_id not in account_district_ids(user, VIEW):
+        return Refusal(NOT_YOURS, _("This role belongs to a district you do not administer."))
+    if action == VIEW:
+        return None
+    if district_id not in account_district_ids(user, action):
+        return _no_account_rights()
+    if district_role.user_id is None:
+        return None
+    if district_role.user_id == user.pk:
+        return Refusal(
+            FORBIDDEN,
+            _(
+                "Nobody grants, changes or removes his own roles; ask another security "
+                "administrator."
+            ),
+        )
+    return _user_refusal(user, CHANGE, district_role.user)
+
+
+def _token_refusal(user, action: str, token) -> Refusal | None:
+    if token.user_id == user.pk:
+        return None
+    if action == ADD:
+        if token.user_id is None:
+            return None  # the back office makes it the user's own
+        return Refusal(
+            FORBIDDEN,
+            _("A token belongs to whoever creates it: nobody creates a token for somebody else."),
+        )
+    # An administrator of the owner's districts reads, renames and revokes it.
+    return _user_refusal(user, action, token.user)
+
+
+def _account_refusal(user, action: str, record) -> Refusal | None:
+    if action in TRANSITIONS:
+        return Refusal(FORBIDDEN, _("Accounts have no review workflow."))
+    label = record._meta.label_lower
+    if label == "partnerships.apitoken":
+        return _token_refusal(user, action, record)
+    if not account_district_ids(user, VIEW):
+        return _no_account_rights()
+    if label == "auth.group":
+        if action == VIEW:
+            return None
+        return Refusal(
+            FORBIDDEN,
+            _(
+                "The role groups are set by `manage.py setup_roles`; a role is granted as a "
+                "district role. Only a superuser changes a group here."
+            ),
+        )
+    if label == "partnerships.districtrole":
+        return _district_role_refusal(user, action, record)
+    return _user_refusal(user, action, record)
 
 
 def attributed_figures(record) -> list[QuerySet]:

@@ -82,23 +82,35 @@ def api_tokens_revoke_for_user(user) -> int:
     return revoked
 
 
-# 三权分立: one person never both administers, configures and audits the system.
-EXCLUSIVE_ROLES = (StaffRole.AUDITOR, StaffRole.SECURITY_ADMIN, StaffRole.SYSTEM_ADMIN)
+# 三权分立: one person never both administers, configures and audits the system; and whoever
+# manages accounts and roles never edits or publishes records himself, or he could give himself
+# any record's rights through an account he controls. The roles each role may not be held with.
+ROLE_CLASHES: dict[str, frozenset] = {
+    StaffRole.AUDITOR: frozenset({StaffRole.SECURITY_ADMIN, StaffRole.SYSTEM_ADMIN}),
+    StaffRole.SECURITY_ADMIN: frozenset(
+        {StaffRole.AUDITOR, StaffRole.SYSTEM_ADMIN, StaffRole.EDITOR, StaffRole.PUBLISHER}
+    ),
+    StaffRole.SYSTEM_ADMIN: frozenset({StaffRole.AUDITOR, StaffRole.SECURITY_ADMIN}),
+    StaffRole.EDITOR: frozenset({StaffRole.SECURITY_ADMIN}),
+    StaffRole.PUBLISHER: frozenset({StaffRole.SECURITY_ADMIN}),
+}
 
 
 def separation_of_duties_check(user, roles, *, adding: str | None = None) -> None:
-    """Refuse roles that would put two of auditor / security / system administrator on `user`.
+    """Refuse roles that may not be held together (ROLE_CLASHES) on `user`.
 
     `roles` are all the roles the user would hold; `adding`, when given, is the one being
     added, and only a clash with it is refused (a clash already there is another matter).
     """
-    exclusive = set(roles) & set(EXCLUSIVE_ROLES)
-    clashing = exclusive - {adding} if adding is not None else exclusive
-    if (adding is None and len(exclusive) > 1) or (adding in EXCLUSIVE_ROLES and clashing):
+    roles = set(roles)
+    checked = {adding} if adding is not None else roles
+    clashing = {held for role in checked for held in roles & ROLE_CLASHES.get(role, frozenset())}
+    if clashing:
         raise ValidationError(
             _(
                 "%(user)s already holds the role %(held)s; auditor, security administrator "
-                "and system administrator must be different people."
+                "and system administrator must be different people, and a security "
+                "administrator neither edits nor publishes."
             ),
             code="separation_of_duties",
             params={

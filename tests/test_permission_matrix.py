@@ -519,14 +519,21 @@ def sun_client(client, roles, xiaodian) -> Client:
     return client
 
 
-def test_a_user_put_in_two_exclusive_groups_is_refused_with_a_form_error(sun_client, roles):
+@pytest.fixture
+def superuser_client(client, roles) -> Client:
+    """The server operator's superuser: the only one who sets groups in the back office."""
+    client.force_login(User.objects.create_superuser("root", password="unused-password"))
+    return client
+
+
+def test_a_user_put_in_two_exclusive_groups_is_refused_with_a_form_error(superuser_client):
     user = User.objects.create_user("wu", password="unused-password", is_staff=True)
     url = admin_url(User, "change", user.pk)
     groups = Group.objects.filter(name__in=[StaffRole.AUDITOR, StaffRole.SYSTEM_ADMIN])
 
-    response = sun_client.post(
+    response = superuser_client.post(
         url,
-        form_data(sun_client.get(url)) | {"groups": [group.pk for group in groups]},
+        form_data(superuser_client.get(url)) | {"groups": [group.pk for group in groups]},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -534,13 +541,13 @@ def test_a_user_put_in_two_exclusive_groups_is_refused_with_a_form_error(sun_cli
     assert list(user.groups.all()) == []
 
 
-def test_a_group_clashing_with_a_district_role_is_refused(sun_client, roles, xiaodian):
+def test_a_group_clashing_with_a_district_role_is_refused(superuser_client, xiaodian):
     user = persona(StaffRole.AUDITOR, xiaodian)
     url = admin_url(User, "change", user.pk)
     security = Group.objects.get(name=StaffRole.SECURITY_ADMIN)
-    data = form_data(sun_client.get(url))
+    data = form_data(superuser_client.get(url))
 
-    response = sun_client.post(url, data | {"groups": [security.pk]})
+    response = superuser_client.post(url, data | {"groups": [security.pk]})
 
     assert list(response.context["adminform"].form.errors) == ["groups"]
     assert sorted(user.groups.values_list("name", flat=True)) == ["auditor"]

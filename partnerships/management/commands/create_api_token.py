@@ -1,4 +1,10 @@
-"""Create an API token for a user and print it once (the registry stores only its hash)."""
+"""Create an API token for a user and print it once (the registry stores only its hash).
+
+This is the server operator's command: whoever runs `manage.py` on the server already has full
+control of the registry, so it may make a token for any account (typically a system account for
+another system's synchronisation). In the back office nobody can: a token made there belongs to
+the person who makes it (docs/accounts.md).
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -8,7 +14,11 @@ from partnerships.choices import TokenScope
 
 
 class Command(BaseCommand):
-    help = "Create an API token for a user; the token is printed once and never stored."
+    help = (
+        "Create an API token for any user (the server operator's command: shell access is "
+        "full control; in the back office a token always belongs to whoever creates it). "
+        "The token is printed once and never stored."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="user name of the token's owner")
