@@ -43,7 +43,15 @@ class Command(BaseCommand):
     def handle(self, *args, username, district, role, **options):
         district_obj = District.objects.filter(code=district).first()
         if district_obj is None:
-            raise CommandError(f"No district with code {district!r}.")
+            raise CommandError(
+                f"没有代码为 {district} 的区县。请先添加：超级用户（或其所在市、省的系统管理员）"
+                "在后台“区县 → 增加”（/admin/partnerships/district/add/）填写 GB/T 2260 "
+                "代码和名称，再运行本命令。"
+                f" / No district with code {district!r}. Add it first: as a superuser (or a "
+                "system administrator of its city or province) in the back office, "
+                "/admin/partnerships/district/add/, with its GB/T 2260 code and name; then run "
+                "this command again. See docs/accounts.md."
+            )
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"User {username!r} already exists.")
