@@ -726,8 +726,19 @@ class DistrictRoleAdmin(BackOfficeAdmin):
         # Through the service, which also puts the user in the role's group (and finds the
         # row just changed).
         saved = services.staff_role_assign(obj.user, district=obj.district, role=obj.role)
+        services.staff_groups_sync(obj.user)  # the role it replaced may leave its group
         obj.pk = saved.pk
         obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.staff_groups_sync(obj.user)
+
+    def delete_queryset(self, request, queryset):
+        users = {district_role.user for district_role in queryset.select_related("user")}
+        super().delete_queryset(request, queryset)
+        for user in users:
+            services.staff_groups_sync(user)
 
 
 class ApiTokenCreationForm(forms.ModelForm):

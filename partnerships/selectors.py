@@ -4,7 +4,7 @@ permission policy), and what the public pages list, count and show."""
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, ExtractYear
@@ -478,9 +478,21 @@ def account_district_ids(user, action: str) -> set[int] | None:
 
 def _accounts_q(district_ids: set[int], path: str = "") -> Q:
     """The accounts (users at `path`) that belong to `district_ids`: not a superuser, and every
-    role they hold lies in those districts (an account with no role yet belongs to anyone's)."""
+    role they hold lies in those districts. An account with no role yet belongs to every
+    security administrator, unless it holds rights some other way (a group or a raw
+    permission given by a superuser or an older version): that one is the superuser's."""
     outside = DistrictRole.objects.exclude(district_id__in=district_ids).values("user_id")
-    return Q(**{f"{path}is_superuser": False}) & ~Q(**{f"{path}pk__in": outside})
+    with_role = DistrictRole.objects.values("user_id")
+    in_group = Group.user_set.through.objects.values("user_id")
+    with_permission = Permission.user_set.through.objects.values("user_id")
+    return (
+        Q(**{f"{path}is_superuser": False})
+        & ~Q(**{f"{path}pk__in": outside})
+        & (
+            Q(**{f"{path}pk__in": with_role})
+            | (~Q(**{f"{path}pk__in": in_group}) & ~Q(**{f"{path}pk__in": with_permission}))
+        )
+    )
 
 
 def _account_records(user, label: str, queryset: QuerySet) -> QuerySet:
@@ -516,12 +528,10 @@ def _account_choices(user, label: str, field_name: str, queryset: QuerySet) -> Q
 
 
 def _account_belongs(account, district_ids: set[int] | None) -> bool:
+    """`_accounts_q` for one account."""
     if district_ids is None:
         return True
-    if account.is_superuser:
-        return False
-    held = set(DistrictRole.objects.filter(user=account).values_list("district_id", flat=True))
-    return held <= district_ids
+    return type(account).objects.filter(_accounts_q(district_ids), pk=account.pk).exists()
 
 
 def _no_account_rights() -> Refusal:

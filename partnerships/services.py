@@ -146,6 +146,15 @@ def staff_role_assign(user, *, district, role: str) -> DistrictRole:
     return district_role
 
 
+def staff_groups_sync(user) -> None:
+    """Keep the user's role groups to the roles he holds in some district, after a district
+    role was changed or removed (a group left behind would be a right without a district)."""
+    held = set(DistrictRole.objects.filter(user=user).values_list("role", flat=True))
+    stale = Group.objects.filter(user=user, name__in=StaffRole.values).exclude(name__in=held)
+    user.groups.remove(*stale)
+    forget_district_roles(user)
+
+
 def sessions_end_for_user(user) -> int:
     """Delete every session of `user`. Reads each live session: fine for a back office's staff."""
     ended = 0

@@ -467,14 +467,15 @@ def test_a_security_admin_cannot_make_a_token_for_another_districts_publisher(
     assert AuditEntry.objects.filter(username=publisher.username).count() == audit_before
 
 
-def test_the_token_owner_field_is_ignored_through_the_service_too(sun, other_district):
+def test_the_policy_refuses_a_token_for_somebody_else_whatever_the_interface(sun, other_district):
     """The policy itself refuses a token for somebody else, whatever the interface."""
     publisher = staff("yingze-publisher", other_district, StaffRole.PUBLISHER)
 
     refusal = why_not(sun, "add", ApiToken(user=publisher))
 
-    assert refusal.message == (
-        "A token belongs to whoever creates it: nobody creates a token for somebody else."
+    assert (refusal.code, refusal.message) == (
+        "forbidden",
+        "令牌属于创建它的人：不能为他人创建令牌。",
     )
 
 
@@ -508,3 +509,47 @@ def test_a_security_admin_never_sees_a_superuser(sun_client, roles):
 
     assert "root" not in [user.username for user in listed.context["cl"].result_list]
     assert password_page.status_code == 404
+
+
+def test_a_security_admin_cannot_remove_or_change_his_own_role(sun, sun_client):
+    own_role = DistrictRole.objects.get(user=sun)
+    before = snapshot()
+
+    deleted = sun_client.post(admin_url(DistrictRole, "delete", own_role.pk), {"post": "yes"})
+    url = admin_url(DistrictRole, "change", own_role.pk)
+    changed = sun_client.post(url, form_data(sun_client.get(url)) | {"role": "auditor"})
+
+    assert (deleted.status_code, changed.status_code) == (403, 403)
+    assert snapshot() == before
+
+
+def test_an_account_with_rights_but_no_role_is_the_superusers(sun_client, roles):
+    """An account given raw permissions or a group by hand (the old demo account) is not an
+    account "with no role yet": a security administrator could take it over by resetting its
+    password."""
+    legacy = User.objects.create_user("demo", password="unused-password", is_staff=True)
+    legacy.user_permissions.set(Permission.objects.filter(codename="add_districtrole"))
+    grouped = User.objects.create_user("grouped", password="unused-password", is_staff=True)
+    grouped.groups.add(Group.objects.get(name=StaffRole.PUBLISHER))
+    fresh = User.objects.create_user("fresh", password="unused-password", is_staff=True)
+
+    listed = sun_client.get(admin_url(User, "changelist"))
+    reset = sun_client.get(reverse("admin:auth_user_password_change", args=[legacy.pk]))
+
+    names = sorted(user.username for user in listed.context["cl"].result_list)
+    assert names == ["fresh", "sun"]
+    assert reset.status_code == 404
+    assert fresh.check_password("unused-password") is True
+
+
+def test_changing_or_removing_a_role_takes_its_group_away(sun_client, roles, xiaodian):
+    zhao = staff("zhao", xiaodian, StaffRole.EDITOR)
+    role = DistrictRole.objects.get(user=zhao)
+    url = admin_url(DistrictRole, "change", role.pk)
+
+    sun_client.post(url, form_data(sun_client.get(url)) | {"role": StaffRole.PUBLISHER})
+    after_change = list(zhao.groups.values_list("name", flat=True))
+    sun_client.post(admin_url(DistrictRole, "delete", role.pk), {"post": "yes"})
+
+    assert after_change == ["publisher"]
+    assert (list(zhao.groups.all()), zhao.district_roles.count()) == ([], 0)

@@ -18,6 +18,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import F
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
@@ -257,9 +258,19 @@ def test_create_staff_prints_the_password_once_and_forces_a_change(client, roles
     assert PasswordStatus.objects.get(user=user).must_change is False
 
 
-def test_create_staff_refuses_an_unknown_district(roles):
-    with pytest.raises(Exception, match="No district with code '999999'"):
-        create_staff("--username", "zhou", "--district", "999999", "--role", "editor")
+def test_create_staff_refuses_an_unknown_district_and_says_how_to_add_it(roles):
+    with pytest.raises(CommandError) as raised:
+        create_staff("--username", "zhou", "--district", "330106", "--role", "editor")
+
+    assert str(raised.value) == (
+        "没有代码为 330106 的区县。请先添加：超级用户（或其所在市、省的系统管理员）在后台“区县 → "
+        "增加”（/admin/partnerships/district/add/）填写 GB/T 2260 代码和名称，再运行本命令。"
+        " / No district with code '330106'. Add it first: as a superuser (or a system "
+        "administrator of its city or province) in the back office, "
+        "/admin/partnerships/district/add/, with its GB/T 2260 code and name; then run this "
+        "command again. See docs/accounts.md."
+    )
+    assert User.objects.filter(username="zhou").exists() is False
 
 
 def age_password(user, days: int):

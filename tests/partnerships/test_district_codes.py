@@ -142,8 +142,7 @@ def test_a_code_in_use_cannot_change_anywhere(wang, other_district, code, new_co
 
     assert raised.value.message_dict == {
         "code": [
-            f"The division code of {code} cannot change: roles, records or other districts "
-            "refer to it. Add a district with the new code instead."
+            f"区划代码 {code} 已被角色、记录或下级区县引用，不能修改。如需新代码，请另行添加区县。"
         ]
     }
     assert codes() == before

@@ -87,13 +87,15 @@ def test_revoke_api_token_command(li):
     assert token.revoked_at is not None
 
 
-def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client, li):
+def test_admin_shows_a_new_token_once_and_stores_its_hash(admin_client, admin_user, li):
+    # Naming another owner changes nothing: a token made here is its maker's.
     response = admin_client.post(
         "/admin/partnerships/apitoken/add/",
         {"user": li.pk, "name": "研究处同步", "scope": "read", "days": "30"},
         follow=True,
     )
     token = ApiToken.objects.get()
+    assert token.user == admin_user
     shown = [str(message) for message in response.context["messages"]]
     assert len(shown) == 2  # the token, then Django's "added successfully"
     plain = re.search(r"pr[0-9a-f]{10}\.[\w-]+", shown[0]).group()
