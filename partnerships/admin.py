@@ -822,13 +822,16 @@ class ApiTokenAdmin(PolicyAdminMixin, admin.ModelAdmin):
     def active(self, token: ApiToken) -> bool:
         return token.is_active
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
-        # The list shows one's own tokens and those of the accounts one administers; an
-        # auditor reads them but revokes none.
-        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
-            if not may(request.user, RecordAction.CHANGE, token):
-                raise PermissionDenied(why_not(request.user, RecordAction.CHANGE, token).message)
+        # The list shows one's own tokens and those of the accounts one administers or audits;
+        # all or none: an auditor reads tokens but revokes none.
+        tokens = list(queryset.filter(revoked_at__isnull=True).select_related("user"))
+        for token in tokens:
+            refusal = why_not(request.user, RecordAction.CHANGE, token)
+            if refusal is not None:
+                raise PermissionDenied(refusal.message)
+        for token in tokens:
             services.api_token_revoke(token)
         self.message_user(request, _("The selected tokens are revoked."), messages.SUCCESS)
 

@@ -553,3 +553,26 @@ def test_changing_or_removing_a_role_takes_its_group_away(sun_client, roles, xia
 
     assert after_change == ["publisher"]
     assert (list(zhao.groups.all()), zhao.district_roles.count()) == ([], 0)
+
+
+def test_an_auditor_reads_tokens_of_her_district_but_revokes_none(roles, xiaodian):
+    qian = staff("qian", xiaodian, StaffRole.AUDITOR)
+    token, _plain = services.api_token_create(
+        user=staff("zhao", xiaodian, StaffRole.EDITOR), name="小店区令牌"
+    )
+    client = Client()
+    client.force_login(qian)
+    url = admin_url(ApiToken, "changelist")
+
+    listed = client.get(url)
+    answer = client.post(
+        url, {"action": "revoke", "_selected_action": [token.pk]}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert [row.pk for row in listed.context["cl"].result_list] == [token.pk]
+    assert listed.context["action_form"] is None  # no action is offered to her
+    # With no action to run, the POST only shows the list again.
+    assert (answer.status_code, [str(m) for m in answer.context["messages"]]) == (200, [])
+    assert [row.pk for row in answer.context["cl"].result_list] == [token.pk]
+    token.refresh_from_db()
+    assert token.revoked_at is None
