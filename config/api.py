@@ -38,6 +38,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
+from config.proxies import client_address
 from partnerships.choices import PublicationState, RecordAction
 from partnerships.models import ApiToken
 from partnerships.selectors import NOT_YOURS, why_not, writable_district_ids
@@ -194,7 +195,8 @@ class RecordPolicy(permissions.BasePermission):
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    """Per client IP without a token ("anon" rate), per user with one ("user" rate).
+    """Per client address without a token ("anon" rate), per user with one ("user" rate); the
+    address is the one behind our trusted proxies (config/proxies.py).
 
     Rates are read per request so that settings changes (and tests) take effect; the outcome
     is left on the request for `RegistryViewMixin` to send as `X-RateLimit-*` headers.
@@ -205,6 +207,10 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request):
+        # Not DRF's: it believes any X-Forwarded-For, so each forged value got a fresh allowance.
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
