@@ -263,6 +263,10 @@ if AUDIT_RETENTION_DAYS < AUDIT_MINIMUM_RETENTION_DAYS:
 # the client.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
 parse_trusted_proxies(TRUSTED_PROXIES)
+# The largest request body Django (form posts) and the API's JSON parser accept: API writes are
+# one record each. Put the same limit (or the import's, which is larger) on the reverse proxy.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BODY_BYTES", str(2_621_440))  # 2.5 MiB
+
 # Secure unless DEBUG: production needs only SECRET_KEY, ALLOWED_HOSTS and, where Django itself
 # must send http to https, SECURE_SSL_REDIRECT=true (`check --deploy --fail-level WARNING` then
 # passes; tests/test_security_headers.py runs it). The redirect is opt-in because the TLS proxy
@@ -322,7 +326,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # config.api.JSONRenderer: DRF's JSON byte for byte, written by orjson (faster lists).
     "DEFAULT_RENDERER_CLASSES": ["config.api.JSONRenderer", "config.api.CSVRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # config.api.JSONParser: DRF's, with the body size and nesting limits (a 400 or 413, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.RegistryAutoSchema",
 }
 
