@@ -432,6 +432,28 @@ def test_gunicorn_answers_503_to_the_health_check_while_the_database_is_down(
     assert f"port {closed_port} failed" in server.error_log.read_text()
 
 
+def test_gunicorn_behind_a_trusted_proxy_limits_each_forwarded_client_apart(deployment, tmp_path):
+    """nginx on this machine (127.0.0.1) forwards two clients: each has its own API allowance."""
+    server = start_server(
+        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "config.wsgi"],
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{Path(deployment.access_log).parent / 'db.sqlite3'}",
+        STATIC_ROOT=str(Path(deployment.access_log).parent / "static"),
+        WEB_CONCURRENCY="1",  # the throttle's counters are in each worker's memory here
+        TRUSTED_PROXIES="127.0.0.1,::1",
+        API_ANON_RATE="3",
+    )
+    # What each client sent itself, then the address nginx appended.
+    forwarded = [{"X-Forwarded-For": f"10.9.9.9, 203.0.113.{client}"} for client in (7, 8)]
+    try:
+        first = [server.get("/api/v1/districts/", **forwarded[0]).status for _ in range(4)]
+        second = [server.get("/api/v1/districts/", **forwarded[1]).status for _ in range(3)]
+    finally:
+        server.stop()
+
+    assert (first, second) == ([200, 200, 200, 429], [200, 200, 200])
+
+
 # --- The demo, as `make run` serves it -----------------------------------------------------------
 
 
