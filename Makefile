@@ -17,6 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make run          set up everything, load the demo data, serve http://$(RUN_ADDR)/admin/"
+	@echo "                  (DEBUG off; make run DEBUG=true for tracebacks on a developer's machine)"
 	@echo "make serve        set up everything, then the production server (gunicorn) on $(RUN_ADDR)"
 	@echo "                  (needs SECRET_KEY; see the README, section Production)"
 	@echo "make test         set up everything, then ruff, the migrations check and pytest"
@@ -67,11 +68,24 @@ node_modules/.package-lock.json: package.json $(wildcard package-lock.json) | sy
 	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	@touch $@
 
-run: system-deps venv messages static-deps
+# whitenoise serves the demo's static files from staticfiles/, as in production; they are
+# collected again (hashed names, gzip and brotli: about 20 s) only when a source changed.
+DEMO_STATIC := staticfiles/staticfiles.json
+
+$(DEMO_STATIC): $(STAMP) node_modules/.package-lock.json $(shell find static -type f)
+	STATIC_ROOT=staticfiles $(MANAGE) collectstatic --noinput --verbosity 0
+	@touch $@
+
+# The demo. The address is checked first: a second `make run` on a busy port stops before it
+# changes anything (the demo passwords among them). scripts/run-demo.sh serves with DEBUG off,
+# as production does; `make run DEBUG=true` is the developer's switch.
+DEBUG ?= false
+run: system-deps venv messages static-deps $(DEMO_STATIC)
+	@$(VENV_PY) scripts/check_port.py "$(RUN_ADDR)"
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_article
-	$(MANAGE) create_demo_staff
-	DEBUG=true $(MANAGE) runserver $(RUN_ADDR)
+	$(MANAGE) create_demo_staff --origin http://$(RUN_ADDR)
+	RUN_ADDR="$(RUN_ADDR)" DEBUG="$(DEBUG)" STATIC_ROOT=staticfiles bash scripts/run-demo.sh
 
 # The production server: the same set-up as `run` (no demo data), then scripts/serve.sh
 # migrates, collects the static files and replaces itself with gunicorn. BIND, if set, wins.

@@ -10,6 +10,9 @@
   PASSWORD_MAX_AGE_DAYS) reach only the admin's password change page and log-out.
 - `SessionLimitMiddleware`: ends a session SESSION_ABSOLUTE_SECONDS after its log-in, however
   active; the idle timeout is Django's own (SESSION_COOKIE_AGE + SESSION_SAVE_EVERY_REQUEST).
+- `LoginLockoutHandler`: django-axes' database handler with a second, higher limit: it locks a
+  user name at one address after AXES_FAILURE_LIMIT failures (axes' own rule), and an address as
+  a whole after AXES_ADDRESS_FAILURE_LIMIT failures over all names (password spraying).
 - `lockout_response`: what django-axes answers on a locked log-in: the admin log-in page with a
   translated message, status 429.
 """
@@ -17,11 +20,17 @@
 import datetime
 import time
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Sum
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -166,6 +175,43 @@ class SessionLimitMiddleware:
             elif time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         return self.get_response(request)
+
+
+class LoginLockoutHandler(AxesDatabaseHandler):
+    """Locks a user name at an address (axes' rule), and an address that sprays many names.
+
+    axes compares every lock-out parameter with one failure limit; the per-address ceiling needs a
+    much higher one, so it is counted here from the same AccessAttempt rows (one per name,
+    address and browser, within the cool-off), with the same cool-off and the same "a locked
+    attempt is not counted" rule. A success clears only its own name's rows at that address, so
+    logging in does not reset a spraying count.
+    """
+
+    def address_failures(self, request) -> int:
+        attempts = AccessAttempt.objects.filter(
+            ip_address=request.axes_ip_address,
+            attempt_time__gte=get_cool_off_threshold(request),
+        )
+        return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+    def address_locked(self, request) -> bool:
+        return self.address_failures(request) >= settings.AXES_ADDRESS_FAILURE_LIMIT
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or self.address_locked(request)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request=request, **kwargs)
+        if request is None or request.axes_locked_out or not self.address_locked(request):
+            return
+        request.axes_locked_out = True
+        request.axes_credentials = credentials
+        user_locked_out.send(
+            "axes",
+            request=request,
+            username=get_client_username(request, credentials),
+            ip_address=request.axes_ip_address,
+        )
 
 
 def lockout_response(request, original_response=None, credentials=None):

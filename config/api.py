@@ -27,17 +27,19 @@ import math
 from dataclasses import dataclass
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, permissions, renderers
+from rest_framework import exceptions, pagination, parsers, permissions, renderers
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
+from config.proxies import client_address
 from partnerships.choices import PublicationState, RecordAction
 from partnerships.models import ApiToken
 from partnerships.selectors import NOT_YOURS, why_not, writable_district_ids
@@ -194,7 +196,8 @@ class RecordPolicy(permissions.BasePermission):
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    """Per client IP without a token ("anon" rate), per user with one ("user" rate).
+    """Per client address without a token ("anon" rate), per user with one ("user" rate); the
+    address is the one behind our trusted proxies (config/proxies.py).
 
     Rates are read per request so that settings changes (and tests) take effect; the outcome
     is left on the request for `RegistryViewMixin` to send as `X-RateLimit-*` headers.
@@ -205,6 +208,10 @@ class ApiRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request):
+        # Not DRF's: it believes any X-Forwarded-For, so each forged value got a fresh allowance.
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
@@ -390,6 +397,50 @@ class JSONRenderer(renderers.JSONRenderer):
         if isinstance(value, float):
             raise TypeError("json.dumps writes floats its own way")
         return value
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "request_too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with limits: a body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before
+    anything is read (or as soon as the reading passes the limit, when no Content-Length was
+    sent), and JSON nested deeper than Python's parser recurses answers 400, not a 500.
+
+    The limit is Django's own setting for form posts: DRF reads the API's stream itself, past
+    the check `request.body` makes.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = parser_context.get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise self.too_large(limit)
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise self.too_large(limit)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                _("The JSON is nested too deeply: a record needs only a few levels.")
+            ) from None
+        except exceptions.ParseError as error:
+            # DRF's message is English only: say it in the client's language, keep the detail.
+            reason = str(error.detail).removeprefix("JSON parse error - ")
+            message = _("The body is not valid JSON: %(reason)s") % {"reason": reason}
+            raise exceptions.ParseError(message) from None
+
+    @staticmethod
+    def too_large(limit: int) -> RequestTooLarge:
+        return RequestTooLarge(
+            _("The request body is larger than %(limit)d bytes, the most the API accepts.")
+            % {"limit": limit}
+        )
 
 
 # DRF's encoder writes dates its own way (milliseconds, "Z") and knows no dataclass.

@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
+from config.proxies import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -216,15 +218,23 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# 5 failures for one username, or 5 from one address (each counted on its own), lock log-in for
-# 30 minutes, during which the right password is refused too. Attempts made while locked do not
-# extend the lock, so nobody can keep an administrator out for good; a success clears the count.
+# 5 failures for one user name from one address lock that name at that address for 30 minutes,
+# during which the right password is refused too; the same name from elsewhere, and colleagues
+# behind the same address (one office, one NAT or proxy), still log in. Against password spraying
+# (a few guesses at many names), an address with AXES_ADDRESS_FAILURE_LIMIT failures over all
+# names is locked altogether (config.accounts.LoginLockoutHandler). Attempts made while locked do
+# not extend the lock, so nobody can keep an administrator out for good; a success clears the
+# count of that name at that address.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", "100")
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "30"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "config.accounts.LoginLockoutHandler"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.accounts.lockout_response"
+# The address behind our own proxies, as the audit trail and the API throttle see it.
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 # Staff must change a password this old (and on first log-in); see config.accounts.
 PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
 # Idle timeout: the session cookie and row expire 30 minutes after the latest request.
@@ -247,6 +257,16 @@ if AUDIT_RETENTION_DAYS < AUDIT_MINIMUM_RETENTION_DAYS:
     )
 
 # --- Security ------------------------------------------------------------------------------------
+# Our own reverse proxies (addresses or networks, comma-separated; `unix` for one that connects
+# over gunicorn's unix socket). Only a request from one of them has its client taken from
+# X-Forwarded-For (config/proxies.py); from anyone else the header is ignored. Empty: the peer is
+# the client.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
+parse_trusted_proxies(TRUSTED_PROXIES)
+# The largest request body Django (form posts) and the API's JSON parser accept: API writes are
+# one record each. Put the same limit (or the import's, which is larger) on the reverse proxy.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BODY_BYTES", str(2_621_440))  # 2.5 MiB
+
 # Secure unless DEBUG: production needs only SECRET_KEY, ALLOWED_HOSTS and, where Django itself
 # must send http to https, SECURE_SSL_REDIRECT=true (`check --deploy --fail-level WARNING` then
 # passes; tests/test_security_headers.py runs it). The redirect is opt-in because the TLS proxy
@@ -306,7 +326,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # config.api.JSONRenderer: DRF's JSON byte for byte, written by orjson (faster lists).
     "DEFAULT_RENDERER_CLASSES": ["config.api.JSONRenderer", "config.api.CSVRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # config.api.JSONParser: DRF's, with the body size and nesting limits (a 400 or 413, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.RegistryAutoSchema",
 }
 

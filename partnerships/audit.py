@@ -35,6 +35,7 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
+from config.proxies import client_address
 from partnerships.choices import AuditAction, AuditChannel
 from partnerships.models import AuditedModel, AuditEntry
 
@@ -111,13 +112,6 @@ def _actor(context: AuditContext) -> tuple[int | None, str]:
     if user is not None and getattr(user, "is_authenticated", False):
         return user.pk, user.get_username()
     return None, context.actor
-
-
-def client_address(request) -> str | None:
-    # REMOTE_ADDR is the peer; behind a reverse proxy, the proxy must pass the client's address
-    # (gunicorn's --forwarded-allow-ips, or the proxy's own PROXY protocol) — never trust a
-    # header the client can set itself.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditMiddleware:

@@ -430,3 +430,136 @@ def test_gunicorn_answers_503_to_the_health_check_while_the_database_is_down(
     }
     assert entry["status"] == 503  # a failing probe is worth a line
     assert f"port {closed_port} failed" in server.error_log.read_text()
+
+
+def test_gunicorn_behind_a_trusted_proxy_limits_each_forwarded_client_apart(deployment, tmp_path):
+    """nginx on this machine (127.0.0.1) forwards two clients: each has its own API allowance."""
+    server = start_server(
+        [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "config.wsgi"],
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{Path(deployment.access_log).parent / 'db.sqlite3'}",
+        STATIC_ROOT=str(Path(deployment.access_log).parent / "static"),
+        WEB_CONCURRENCY="1",  # the throttle's counters are in each worker's memory here
+        TRUSTED_PROXIES="127.0.0.1,::1",
+        API_ANON_RATE="3",
+    )
+    # What each client sent itself, then the address nginx appended.
+    forwarded = [{"X-Forwarded-For": f"10.9.9.9, 203.0.113.{client}"} for client in (7, 8)]
+    try:
+        first = [server.get("/api/v1/districts/", **forwarded[0]).status for _ in range(4)]
+        second = [server.get("/api/v1/districts/", **forwarded[1]).status for _ in range(3)]
+    finally:
+        server.stop()
+
+    assert (first, second) == ([200, 200, 200, 429], [200, 200, 200])
+
+
+# --- The demo, as `make run` serves it -----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo(deployment, tmp_path_factory) -> Iterator[Server]:
+    """scripts/run-demo.sh (the last step of `make run`) on the deployment's data and files."""
+    folder = tmp_path_factory.mktemp("demo")
+    deployed = Path(deployment.access_log).parent
+    port = free_port()
+    access_log, error_log = folder / "stdout.log", folder / "stderr.log"
+    env = production_env(
+        RUN_ADDR=f"127.0.0.1:{port}",
+        DATABASE_URL=f"sqlite:///{deployed / 'db.sqlite3'}",
+        STATIC_ROOT=str(deployed / "static"),
+        DEMO_SECRET_KEY_FILE=str(folder / "demo-secret-key"),
+    )
+    del env["SECRET_KEY"]  # the script makes its own
+    with access_log.open("w") as stdout, error_log.open("w") as stderr:
+        process = subprocess.Popen(
+            ["bash", "scripts/run-demo.sh", "--noreload"],  # noqa: S607 (bash, as make runs it)
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    server = Server(process, port, access_log, error_log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the demo did not start:\n{error_log.read_text()}")
+            time.sleep(0.2)
+    yield server
+    server.stop()
+
+
+def test_the_demo_runs_with_debug_off_and_answers_an_unknown_page_with_the_sites_404(demo):
+    response = demo.get("/no-such-page/")
+    body = response.body.decode()
+
+    assert response.status == 404
+    assert re.search(r"<h1>(.*?)</h1>", body).group(1) == "页面不存在"
+    assert "URLconf" not in body
+    assert "Traceback" not in body
+
+
+def test_the_demo_keeps_its_generated_secret_key_private(demo):
+    key_file = Path(demo.access_log).parent / "demo-secret-key"
+
+    assert len(key_file.read_text().strip()) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_demo_serves_the_favicon_and_names_it_on_every_page(demo):
+    home = demo.get("/")
+    asked = demo.get("/favicon.ico")
+    icon = demo.get(asked.headers["Location"])
+
+    linked = re.search(r'<link rel="icon" href="([^"]+)"', home.body.decode()).group(1)
+    assert (home.status, asked.status, icon.status) == (200, 302, 200)
+    assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.ico", asked.headers["Location"])
+    assert linked == asked.headers["Location"]
+    assert icon.body == (ROOT / "static" / "favicon.ico").read_bytes()
+    assert icon.headers["Cache-Control"] == TEN_YEARS
+
+
+def test_make_run_checks_the_port_before_it_resets_the_demo_accounts():
+    planned = subprocess.run(
+        ["make", "-n", "run", "RUN_ADDR=127.0.0.1:8123"],  # noqa: S607 (make from the PATH)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout.splitlines()
+
+    steps = [
+        next(index for index, line in enumerate(planned) if needle in line)
+        for needle in ("check_port.py", "create_demo_staff", "run-demo.sh")
+    ]
+    assert steps == sorted(steps)
+    assert '.venv/bin/python scripts/check_port.py "127.0.0.1:8123"' in planned
+    assert ".venv/bin/python manage.py create_demo_staff --origin http://127.0.0.1:8123" in planned
+
+
+def test_the_port_check_refuses_a_busy_address_and_accepts_a_free_one():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        refused = run(sys.executable, "scripts/check_port.py", f"127.0.0.1:{port}")
+    accepted = run(sys.executable, "scripts/check_port.py", f"127.0.0.1:{free_port()}")
+
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        f"run: cannot listen on 127.0.0.1:{port}: Address already in use. Is `make run` already "
+        "running? Stop it, or choose another address: make run RUN_ADDR=127.0.0.1:8001\n"
+    )
+    assert (accepted.returncode, accepted.stderr) == (0, "")

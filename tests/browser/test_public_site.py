@@ -36,6 +36,15 @@ CHART_CATEGORIES = """element => {
 }"""
 
 
+# The width of the image at a URL once the browser has loaded and decoded it.
+LOAD_IMAGE = """url => new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => resolve(image.naturalWidth);
+    image.onerror = () => reject(new Error(`${url} did not load as an image`));
+    image.src = url;
+})"""
+
+
 def key_figure(page: Page, slug: str):
     """The headline figure of a dashboard card (not the figures of its parts)."""
     return page.locator(f"[data-figure={slug}] .value data.figure")
@@ -256,3 +265,21 @@ def test_a_draft_project_is_not_reachable(page: Page, watch):
     )
     page.goto("/")
     expect(key_figure(page, "projects")).to_have_attribute("data-quantity", "19")
+
+
+def test_every_page_has_an_icon_and_favicon_ico_answers(page: Page):
+    # Pages of ours name the icon; the admin's and the API docs' do not, so a browser asks for
+    # /favicon.ico there. Neither may end in an error on the console (the `page` fixture).
+    page.goto("/")
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    icon = page.request.get(linked)
+    asked = page.request.get("/favicon.ico")
+    # Playwright's request interception (the fixture's guard against other hosts) never lets a
+    # URL ending in favicon.ico through; this page loads nothing else, so it is lifted here.
+    page.context.unroute("**/*")
+    # Loaded as the browser loads an icon: through the redirect, decoded as an image.
+    drawn_widths = [page.evaluate(LOAD_IMAGE, url) for url in ("/favicon.ico", linked)]
+
+    assert (icon.status, icon.headers["content-type"]) == (200, "image/x-icon")
+    assert (asked.status, asked.url.endswith(linked), asked.body()) == (200, True, icon.body())
+    assert drawn_widths == [32, 32]

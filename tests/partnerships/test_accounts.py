@@ -19,14 +19,14 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from config.accounts import LOGIN_AT_SESSION_KEY, CharacterClassesValidator
 from partnerships import services
-from partnerships.choices import StaffRole
-from partnerships.models import ApiToken, PasswordStatus
+from partnerships.choices import AuditAction, StaffRole
+from partnerships.models import ApiToken, AuditEntry, PasswordStatus
 from partnerships.selectors import staff_roles_of
 from tests import factories
 
@@ -105,29 +105,80 @@ def test_login_succeeds_after_four_failures(client, zhao):
     assert (response.status_code, response.url, logged_in_as(client)) == (302, "/admin/", "zhao")
 
 
-def test_login_locks_username_after_five_failures_from_different_addresses(client, zhao):
-    for number in range(5):
-        log_in(client, "zhao", "wrong-password", address=f"10.0.1.{number}")
+def test_login_five_failures_lock_that_name_at_that_address_only(client, zhao, qian):
+    for _ in range(5):
+        log_in(client, "zhao", "wrong-password", address="10.0.1.1")
 
-    response = log_in(client, "zhao", PASSWORD, address="10.0.2.1")
-
-    assert (response.status_code, lockout_message(response)) == (429, [LOCKED])
-    assert logged_in_as(client) is None
-
-
-def test_login_locks_address_after_five_failures_with_different_usernames(client, zhao, qian):
-    for number in range(5):
-        log_in(client, f"guess{number}", "wrong-password", address="10.0.3.1")
-
-    locked = log_in(client, "zhao", PASSWORD, address="10.0.3.1")
+    locked = log_in(client, "zhao", PASSWORD, address="10.0.1.1")
     assert (locked.status_code, lockout_message(locked), logged_in_as(client)) == (
         429,
         [LOCKED],
         None,
     )
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN).count() == 0
 
-    elsewhere = log_in(client, "qian", PASSWORD, address="10.0.3.2")
+    # Qian, at the same desk (same address), and Zhao from home are not locked.
+    colleague = log_in(client, "qian", PASSWORD, address="10.0.1.1")
+    assert (colleague.status_code, logged_in_as(client)) == (302, "qian")
+    client.logout()
+    from_home = log_in(client, "zhao", PASSWORD, address="10.0.2.1")
+    assert (from_home.status_code, logged_in_as(client)) == (302, "zhao")
+
+
+def test_login_five_made_up_names_from_an_office_do_not_lock_out_its_staff(client, zhao):
+    # Everyone in the office shares one address (NAT); a visitor tries five invented names.
+    for number in range(5):
+        log_in(client, f"guess{number}", "wrong-password", address="10.0.3.1")
+
+    response = log_in(client, "zhao", PASSWORD, address="10.0.3.1")
+
+    assert (response.status_code, response.url, logged_in_as(client)) == (302, "/admin/", "zhao")
+    failed = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).order_by("id")
+    assert [(entry.username, entry.client_address) for entry in failed] == [
+        (f"guess{number}", "10.0.3.1") for number in range(5)
+    ]
+    assert AuditEntry.objects.filter(action=AuditAction.LOCKOUT).count() == 0
+
+
+def test_login_an_address_spraying_many_names_is_locked_altogether(client, settings, zhao, qian):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12
+    for number in range(12):
+        log_in(client, f"guess{number}", "wrong-password", address="10.0.4.1")
+
+    locked = log_in(client, "zhao", PASSWORD, address="10.0.4.1")
+    assert (locked.status_code, lockout_message(locked), logged_in_as(client)) == (
+        429,
+        [LOCKED],
+        None,
+    )
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN).count() == 0
+    # Recorded when the address locks and at each attempt refused, which is not counted.
+    lockouts = AuditEntry.objects.filter(action=AuditAction.LOCKOUT).order_by("id")
+    assert [(entry.client_address, entry.detail) for entry in lockouts] == [
+        ("10.0.4.1", {"username": "guess11", "ip_address": "10.0.4.1"}),
+        ("10.0.4.1", {"username": "zhao", "ip_address": "10.0.4.1"}),
+    ]
+    counted = AccessAttempt.objects.filter(ip_address="10.0.4.1").aggregate(
+        total=Sum("failures_since_start")
+    )
+    assert counted == {"total": 12}
+
+    elsewhere = log_in(client, "qian", PASSWORD, address="10.0.4.2")
     assert (elsewhere.status_code, logged_in_as(client)) == (302, "qian")
+
+
+def test_login_a_colleagues_success_does_not_clear_the_address_count(client, settings, zhao):
+    # A success clears its own name's count at the address, not the spraying count around it.
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    for number in range(5):
+        log_in(client, f"guess{number}", "wrong-password", address="10.0.5.1")
+    log_in(client, "zhao", PASSWORD, address="10.0.5.1")
+    client.logout()
+
+    log_in(client, "guess5", "wrong-password", address="10.0.5.1")
+    response = log_in(client, "zhao", PASSWORD, address="10.0.5.1")
+
+    assert (response.status_code, logged_in_as(client)) == (429, None)
 
 
 def test_login_unlocks_thirty_minutes_after_the_last_failure(client, zhao):
@@ -155,6 +206,7 @@ def test_login_still_locked_after_twenty_nine_minutes(client, zhao):
 def test_lockout_settings():
     lockout = {
         "limit": settings.AXES_FAILURE_LIMIT,
+        "per address": settings.AXES_ADDRESS_FAILURE_LIMIT,
         "cool-off": settings.AXES_COOLOFF_TIME,
         "by": settings.AXES_LOCKOUT_PARAMETERS,
         "extended while locked": settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT,
@@ -162,12 +214,14 @@ def test_lockout_settings():
     assert lockout == {
         "limit": 5,
         "cool-off": datetime.timedelta(minutes=30),
-        "by": ["username", "ip_address"],
+        "per address": 100,
+        "by": [["username", "ip_address"]],
         "extended while locked": False,
     }
 
 
-def test_api_token_works_while_the_address_is_locked(client, zhao):
+def test_api_token_works_while_the_address_is_locked(client, settings, zhao):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 5
     plain = factories.make_token(zhao)
     for number in range(5):
         log_in(client, f"guess{number}", "wrong-password", address="127.0.0.1")
