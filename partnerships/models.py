@@ -145,12 +145,75 @@ class AuditedQuerySet(models.QuerySet):
         return created
 
 
+@dataclass(frozen=True)
+class DistrictLink:
+    """How a foreign key to a publishable record relates to the district of the row holding it.
+
+    Rights, review and totals are per district, so a link that puts one district's record inside
+    another's (a sub-project, a phase, a sub-unit, a figure counted for a record) must stay in one
+    district: otherwise district B's staff could add to district A's published page and totals
+    without A reviewing anything. Naming another district's record as a partner is what
+    partnerships are, and may cross. Every such foreign key declares which it is in its model's
+    `district_links`; a test walks every foreign key to a publishable model and fails on one
+    that declares nothing.
+    """
+
+    kind: str
+    # same district: the error shown when the target belongs to another district;
+    # may cross, belongs to: why the link needs no check.
+    text: str
+
+    SAME = "same district"
+    CROSSING = "may cross districts"
+    OWNER = "belongs to"
+
+
+def same_district(message) -> DistrictLink:
+    return DistrictLink(DistrictLink.SAME, message)
+
+
+def may_cross(reason: str) -> DistrictLink:
+    return DistrictLink(DistrictLink.CROSSING, reason)
+
+
+def belongs_to() -> DistrictLink:
+    """The record a row (a party, a participant) is part of: the row's district is that record's."""
+    return DistrictLink(DistrictLink.OWNER, "the row has no district of its own")
+
+
+# Why a party or participant may be another district's record.
+PARTNER_ACROSS_DISTRICTS = (
+    "partnerships cross district lines (every district may name 山西大学 as a partner); the row "
+    "is reviewed by the district of the record that names the partner, and the partner's page "
+    "shows the work of every district it takes part in"
+)
+
+
+def ancestor_cycle(record, field: str) -> bool:
+    """Whether `record`'s `field` (parent, part_of) leads back to `record` itself.
+
+    One query per level; a cycle already in the data (which this check keeps out) ends the walk.
+    """
+    if record.pk is None or getattr(record, f"{field}_id") is None:
+        return False
+    ancestor, seen = getattr(record, field), set()
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == record.pk:
+            return True
+        seen.add(ancestor.pk)
+        ancestor = getattr(ancestor, field)
+    return False
+
+
 class AuditedModel(models.Model):
     """A business record: every create, change and delete of it is in the audit trail.
 
     `save()` and `delete()` (also a QuerySet's delete and cascades, which send the same signals)
     are recorded by receivers in `partnerships.audit`; bulk writes by `AuditedQuerySet`.
     """
+
+    # Foreign keys to publishable records and their district rule (see DistrictLink).
+    district_links: dict[str, DistrictLink] = {}
 
     objects = AuditedQuerySet.as_manager()
 
@@ -160,6 +223,22 @@ class AuditedModel(models.Model):
     def audit_district_id(self) -> int | None:
         """The district whose record this is, so auditors can be given one district's trail."""
         return getattr(self, "district_id", None)
+
+    def clean_district_links(self) -> dict:
+        """Errors for each same-district link that points at another district's record.
+
+        The one place the district rule of links between records is checked; every model with
+        such a link calls it from `clean()`, which the admin, the API and the import all run.
+        """
+        errors = {}
+        district_id = self.audit_district_id()
+        for name, link in self.district_links.items():
+            if link.kind != DistrictLink.SAME or getattr(self, f"{name}_id") is None:
+                continue
+            target = getattr(self, name)
+            if district_id is not None and target.district_id != district_id:
+                errors[name] = link.text
+        return errors
 
 
 class PublishableQuerySet(AuditedQuerySet):
@@ -349,6 +428,10 @@ class Institution(PublishableModel, SourcedModel):
     """
 
     api_resource = "institutions"
+    district_links = {
+        # A sub-unit is shown, and its work counted, on its parent's page.
+        "parent": same_district(_("The parent institution belongs to another district.")),
+    }
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
@@ -439,14 +522,9 @@ class Institution(PublishableModel, SourcedModel):
         errors = self.clean_source()
         if self.kind in InstitutionKind.sub_unit_kinds and self.parent_id is None:
             errors["parent"] = _("A college, key laboratory or science park needs its parent.")
-        if self.parent_id is not None:
-            ancestor, seen = self.parent, set()
-            while ancestor is not None and ancestor.pk not in seen:
-                if self.pk is not None and ancestor.pk == self.pk:
-                    errors["parent"] = _("This parent would make the institution its own ancestor.")
-                    break
-                seen.add(ancestor.pk)
-                ancestor = ancestor.parent
+        errors |= self.clean_district_links()
+        if ancestor_cycle(self, "parent"):
+            errors["parent"] = _("This parent would make the institution its own ancestor.")
         if errors:
             raise ValidationError(errors)
 
@@ -465,6 +543,9 @@ class Agreement(PublishableModel, SourcedModel):
     """
 
     api_resource = "agreements"
+    district_links = {
+        "part_of": same_district(_("The agreement it is a phase of belongs to another district.")),
+    }
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -550,8 +631,11 @@ class Agreement(PublishableModel, SourcedModel):
             )
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The term cannot end before it starts.")
+        errors |= self.clean_district_links()
         if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
             errors["part_of"] = _("An agreement cannot be a phase of itself.")
+        elif ancestor_cycle(self, "part_of"):
+            errors["part_of"] = _("This would make the agreement a phase of one of its own phases.")
         if self.phase_number is not None and self.part_of_id is None:
             errors["phase_number"] = _("A phase number needs the agreement it is a phase of.")
         if errors:
@@ -563,6 +647,11 @@ class AgreementParty(AuditedModel):
 
     Enterprise parties live in `companies.AgreementEnterprise` (layering).
     """
+
+    district_links = {
+        "agreement": belongs_to(),
+        "institution": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
 
     agreement = models.ForeignKey(
         "partnerships.Agreement",
@@ -627,6 +716,10 @@ class Project(PublishableModel, SourcedModel):
     """What an agreement produces: a cooperation project, a co-built base, a programme…"""
 
     api_resource = "projects"
+    district_links = {
+        "agreement": same_district(_("The agreement belongs to another district.")),
+        "part_of": same_district(_("The project it is part of belongs to another district.")),
+    }
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -751,16 +844,24 @@ class Project(PublishableModel, SourcedModel):
             )
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The project cannot end before it starts.")
+        errors |= self.clean_district_links()
         if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
             errors["part_of"] = _("A project cannot be part of itself.")
-        if self.agreement_id is not None and self.agreement.district_id != self.district_id:
-            errors["agreement"] = _("The agreement belongs to another district.")
+        elif ancestor_cycle(self, "part_of"):
+            errors["part_of"] = _(
+                "This would make the project part of one of its own sub-projects."
+            )
         if errors:
             raise ValidationError(errors)
 
 
 class ProjectParticipant(AuditedModel):
     """An institution or a district government taking part in a project (enterprises: companies)."""
+
+    district_links = {
+        "project": belongs_to(),
+        "institution": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
 
     project = models.ForeignKey(
         "partnerships.Project",
