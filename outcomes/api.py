@@ -266,8 +266,11 @@ class OutcomeStatsView(RegistryViewMixin, generics.GenericAPIView):
         by = [name for name in dict.fromkeys(requested) if name not in ALWAYS_GROUPED]
         # Validates the filters (a bad one is a 400 before anything is cached); runs no query.
         outcomes = self.filter_queryset(self.get_queryset())
+        # A group names only institutions the client may read, as the lists show them.
+        institutions = Visibility.for_request(request).filter(Institution.objects.all())
         totals = cached_aggregate(
-            self.cache_key(request, by), lambda: outcome_totals(outcomes, by=by)
+            self.cache_key(request, by),
+            lambda: outcome_totals(outcomes, by=by, institutions=institutions),
         )
         # Only the requested dimensions, each group in the same shape as StatsGroupSerializer.
         groups = [

@@ -551,10 +551,11 @@ def _institution_facet(party_rows: QuerySet, record_field: str) -> list[dict]:
     """Records per top-level institution, from participant or party rows (one query).
 
     A record with two sub-units of one university counts once for it (distinct), and an
-    institution that is not public is never named.
+    institution that is not public is never named nor counted (a draft sub-unit's participation
+    does not count for its university: an unpublished record is absent).
     """
     return list(
-        party_rows.filter(institution__isnull=False)
+        party_rows.filter(visible_institution_q())
         .alias(top_state=_top("institution", "state"))
         .filter(top_state=PUBLISHED)
         .order_by()
@@ -594,7 +595,7 @@ def project_search(filters: dict, *, without: str | None = None) -> QuerySet:
             # A subquery, not a join: a project with two matching participants stays one row.
             queryset = queryset.filter(
                 id__in=ProjectParticipant.objects.filter(
-                    institution_family_q("institution", value)
+                    institution_family_q("institution", value) & visible_institution_q()
                 ).values("project_id")
             )
         else:
@@ -678,7 +679,7 @@ def agreement_search(filters: dict, *, without: str | None = None) -> QuerySet:
         elif name == "institution":
             queryset = queryset.filter(
                 id__in=AgreementParty.objects.filter(
-                    institution_family_q("institution", value)
+                    institution_family_q("institution", value) & visible_institution_q()
                 ).values("agreement_id")
             )
         else:
@@ -847,12 +848,18 @@ def registry_counts() -> dict[str, int]:
 def partner_institutions() -> QuerySet:
     """Published top-level institutions taking part, themselves or by a sub-unit, in a published
     project or agreement."""
-    in_projects = ProjectParticipant.objects.filter(
-        project__state=PUBLISHED, institution__isnull=False
-    ).values(top=_top("institution", "id"))
-    in_agreements = AgreementParty.objects.filter(
-        agreement__state=PUBLISHED, institution__isnull=False
-    ).values(top=_top("institution", "id"))
+    # visible_institution_q: a draft sub-unit's participation does not make its university a
+    # partner.
+    in_projects = (
+        ProjectParticipant.objects.filter(project__state=PUBLISHED)
+        .filter(visible_institution_q())
+        .values(top=_top("institution", "id"))
+    )
+    in_agreements = (
+        AgreementParty.objects.filter(agreement__state=PUBLISHED)
+        .filter(visible_institution_q())
+        .values(top=_top("institution", "id"))
+    )
     return Institution.objects.published().filter(
         Q(parent__isnull=True) & (Q(id__in=in_projects) | Q(id__in=in_agreements))
     )

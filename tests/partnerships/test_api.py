@@ -269,7 +269,8 @@ def test_agreements_filter_by_signing_dates_and_party(anonymous_api, xiaodian):
     late = factories.make_agreement(
         district=xiaodian, signed_on=datetime.date(2021, 6, 1), state=PUBLISHED
     )
-    party = factories.make_agreement_party(agreement=late).institution
+    party = factories.make_institution(district=xiaodian, state=PUBLISHED)
+    factories.make_agreement_party(agreement=late, institution=party)
     url = "/api/v1/agreements/"
     assert ids(anonymous_api.get(url, {"signed_after": "2019-01-01"})) == [late.pk]
     assert ids(anonymous_api.get(url, {"signed_before": "2019-01-01"})) == [early.pk]
