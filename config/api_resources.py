@@ -39,7 +39,7 @@ from rest_framework.settings import api_settings
 from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
-from partnerships.models import PublishableModel
+from partnerships.models import PublishableModel, Source
 from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
@@ -86,6 +86,8 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         queryset = super().get_queryset()
         if issubclass(queryset.model, PublishableModel):
             return self.context["visibility"].filter(queryset)
+        if queryset.model is Source:
+            return self.context["visibility"].sources(queryset)
         return queryset
 
     def to_internal_value(self, data):

@@ -260,7 +260,11 @@ class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
         allowed = super().has_add_permission(request)
         if not allowed or not policy_covers(self.model):
             return allowed
-        if self.publishable or self.model._meta.label_lower in CHILD_PARENTS:
+        if (
+            self.publishable
+            or self.model._meta.label_lower in CHILD_PARENTS
+            or self.model is Source
+        ):
             # Which district (or which parent record): the form's choices say.
             return may_anywhere(request.user, RecordAction.ADD)
         return may(request.user, RecordAction.ADD, self.model())
@@ -549,7 +553,7 @@ class SourceAdmin(SpreadsheetMixin, BackOfficeAdmin):
     search_fields = ("title", "publisher", "authors", "url")
     list_filter = ("published_on_precision",)
     fieldsets = (
-        (None, {"fields": ("title", "publisher", "authors", "url")}),
+        (None, {"fields": ("title", "publisher", "authors", "url", "district")}),
         (_("Publication date"), {"fields": (("published_on", "published_on_precision"),)}),
         (_("Note"), {"fields": ("note",)}),
         (_("Record"), {"fields": TIMESTAMPS}),

@@ -33,6 +33,7 @@ from partnerships.models import (
     PublishableModel,
     Source,
 )
+from partnerships.selectors import citing_rows_changed_since, source_citations
 
 
 class IdsField(forms.MultipleChoiceField):
@@ -193,6 +194,15 @@ class DistrictFilterSet(RegistryFilterSet):
 
 class SourceFilterSet(RegistryFilterSet):
     search_fields = ("title", "publisher", "authors")
+
+    def filter_updated_since(self, queryset, name, value: datetime.datetime):
+        # A source is public while a public record cites it: a citing record published (or
+        # changed) since counts as a change of the source, so a mirror learns of it.
+        condition = Q(updated_at__gte=value)
+        for model, field in source_citations():
+            cited = citing_rows_changed_since(model, value).values(field.attname)
+            condition |= Q(id__in=cited)
+        return queryset.filter(condition)
 
     published_after = django_filters.DateFilter(
         field_name="published_on", lookup_expr="gte", label=_("Published on or after")

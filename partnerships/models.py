@@ -312,11 +312,23 @@ class Deletion(models.Model):
 
 def record_deletion(sender, instance, **kwargs):
     """post_delete receiver for every publishable model (connected in each app's ready())."""
-    if instance.first_published_at is not None:
+    if instance.first_published_at is None:
+        return
+    Deletion.objects.create(
+        resource=sender.api_resource,
+        object_id=instance.pk,
+        district_id=instance.district_id,
+    )
+    # The source it cited leaves the public with it unless another public record cites it.
+    from partnerships.selectors import publicly_cited_q  # the selectors import these models
+
+    source_id = getattr(instance, "source_id", None)
+    if (
+        source_id is not None
+        and not Source.objects.filter(publicly_cited_q(), pk=source_id).exists()
+    ):
         Deletion.objects.create(
-            resource=sender.api_resource,
-            object_id=instance.pk,
-            district_id=instance.district_id,
+            resource="sources", object_id=source_id, district_id=instance.district_id
         )
 
 
@@ -365,6 +377,12 @@ class Source(AuditedModel, TimeStampedModel):
 
     It lives in the base layer because agreements, projects, enterprises and outcomes all cite
     the same documents; each citing record stores the exact passage it relies on.
+
+    A source has no review of its own: it is public while a published record cites it, and only
+    then (`selectors.publicly_cited_q`); its `note` is internal and never public. `district` is
+    the district of the staff who added it: they may correct or remove it until a published
+    record cites it; after that only a system administrator may (REFERENCE_RIGHTS). A source
+    without a district is shared by every district (the ones recorded before sources had one).
     """
 
     title = models.CharField(_("title"), max_length=300)
@@ -373,7 +391,21 @@ class Source(AuditedModel, TimeStampedModel):
     published_on = models.DateField(_("publication date"), null=True, blank=True, db_index=True)
     published_on_precision = precision_field(_("publication date precision"))
     authors = models.CharField(_("authors"), max_length=300, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("For staff only: never shown to the public.")
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("added by district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text=_(
+            "The district whose staff added the source: they may correct or remove it until a "
+            "published record cites it. Empty: shared by every district."
+        ),
+    )
 
     class Meta:
         verbose_name = _("source document")
