@@ -278,6 +278,8 @@ class Outcome(Figure):
                 name="outcome_increment_has_no_as_of",
                 violation_error_message=_("An increment has a period, not an as-of date."),
             ),
+            # Registry-wide, drafts included; the message reveals nothing else of the record
+            # holding the number (see partnerships.models.blank_unique_constraint).
             models.UniqueConstraint(
                 fields=["patent_number"],
                 condition=~Q(patent_number=""),

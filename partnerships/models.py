@@ -105,7 +105,16 @@ def ordered_dates_constraint(model_name: str, start: str, end: str) -> models.Ch
 
 
 def blank_unique_constraint(model_name: str, field: str, message) -> models.UniqueConstraint:
-    """Unique when filled in: many records legitimately have no identifier yet."""
+    """Unique when filled in: many records legitimately have no identifier yet.
+
+    Identifiers (USCC, ROR id, school code; an outcome's patent and software copyright numbers)
+    are unique across the whole registry, drafts of every district included: one organisation
+    or one patent is one thing, whichever district records it, and two districts recording it
+    twice would count it twice. A duplicate is therefore refused even when the record holding
+    the number is a draft the user may not see; the refusal can only say that the number is
+    already recorded. It says nothing more: the message is fixed and names no record, id, title,
+    link or district (the API, the back office and the import all show this message only).
+    """
     return models.UniqueConstraint(
         fields=[field],
         condition=~Q(**{field: ""}),
