@@ -10,8 +10,9 @@ it, it is public without its note, and only a system administrator may change it
 import pytest
 from django.contrib.auth.models import User
 
-from partnerships.choices import PublicationState, StaffRole
+from partnerships.choices import PublicationState, RecordAction, StaffRole
 from partnerships.models import Source
+from partnerships.selectors import may
 from tests import factories
 from tests.admin_helpers import admin_url, post_add, post_change
 
@@ -139,3 +140,29 @@ def test_an_editor_may_not_add_a_source_for_another_district(zhou_client, xiaodi
     form = response.context["adminform"].form
     assert list(form.errors) == ["district"]
     assert Source.objects.count() == 0
+
+
+# The policy, by role and source: (role, whose source, cited) → may change and delete.
+SOURCE_RIGHTS = [
+    (StaffRole.EDITOR, "own", False, True),
+    (StaffRole.EDITOR, "own", True, False),
+    (StaffRole.EDITOR, "other", False, False),
+    (StaffRole.EDITOR, "shared", False, False),
+    (StaffRole.PUBLISHER, "own", False, True),
+    (StaffRole.PUBLISHER, "own", True, False),
+    (StaffRole.AUDITOR, "own", False, False),
+    (StaffRole.SECURITY_ADMIN, "own", False, False),
+    (StaffRole.SYSTEM_ADMIN, "other", True, True),
+    (StaffRole.SYSTEM_ADMIN, "shared", False, True),
+]
+
+
+@pytest.mark.parametrize(("role", "whose", "cited", "allowed"), SOURCE_RIGHTS)
+def test_who_may_change_and_delete_a_source(xiaodian, other_district, role, whose, cited, allowed):
+    user = factories.make_district_staff(f"staff-{role}", xiaodian, role)
+    district = {"own": xiaodian, "other": other_district, "shared": None}[whose]
+    source = factories.make_source(district=district)
+    if cited:
+        factories.make_institution(district=district, source=source, state=PUBLISHED)
+    decisions = [may(user, action, source) for action in (RecordAction.CHANGE, RecordAction.DELETE)]
+    assert decisions == [allowed, allowed]
