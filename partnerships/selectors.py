@@ -53,7 +53,9 @@ from partnerships.models import (
 # - A row that belongs to a record (a party, a participant, a certification) follows it:
 #   viewing the row is viewing the record; adding, changing or deleting it is changing the record.
 # - Reference data (districts, sectors, sources) is shared by every district: anyone with a role
-#   reads it (to pick from it), writers add sources, only a system administrator changes it.
+#   reads it (to pick from it), only a system administrator changes it. A source added by a
+#   district's writer is that district's (`Source.district`): its writers may change or delete
+#   it until a published record cites it (then it is public, and a system administrator's).
 # Django's model permissions (the role groups, `manage.py setup_roles`) still gate the admin as
 # they always do; this policy narrows them to districts and publication states.
 # ---------------------------------------------------------------------------------------------
