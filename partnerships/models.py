@@ -470,8 +470,12 @@ class Institution(PublishableModel, SourcedModel):
 
     api_resource = "institutions"
     district_links = {
-        # A sub-unit is shown, and its work counted, on its parent's page.
-        "parent": same_district(_("The parent institution belongs to another district.")),
+        "parent": may_cross(
+            "institutions are partners of every district (PARTNER_ACROSS_DISTRICTS): a district "
+            "may record the college of a university another district entered. The sub-unit "
+            "counts for its university exactly as naming the university as a partner would, "
+            "and is reviewed by its own district"
+        ),
     }
 
     name = models.CharField(_("name"), max_length=200)

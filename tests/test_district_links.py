@@ -141,7 +141,9 @@ def test_a_partner_of_another_district_is_accepted(xiaodian, other_district):
     company = factories.make_enterprise(district=other_district, state=PUBLISHED)
     factories.make_project_participant(project=project, institution=university)
     factories.make_project_enterprise(project=project, enterprise=company)
+    college = factories.make_institution(district=xiaodian, parent=university)
     assert [p.institution for p in project.participants.all()] == [university]
+    assert college.parent.district == other_district
 
 
 # -- the attack through the API ---------------------------------------------------------------
