@@ -17,15 +17,19 @@ from companies.choices import CertificationKind, RecognitionLevel, SpecialisedTi
 from partnerships import validators
 from partnerships.choices import PartyRole
 from partnerships.models import (
+    PARTNER_ACROSS_DISTRICTS,
     AuditedModel,
     PartialDate,
     PublishableModel,
     SourcedModel,
     TimeStampedModel,
+    belongs_to,
     blank_unique_constraint,
     check_partial_date,
+    may_cross,
     precision_constraint,
     precision_field,
+    same_district,
 )
 
 HIGH_TECH_VALIDITY_YEARS = 3
@@ -56,6 +60,15 @@ class Enterprise(PublishableModel, SourcedModel):
     """A company in a district that cooperates with institutions."""
 
     api_resource = "enterprises"
+    district_links = {
+        "incubator": may_cross(
+            "an enterprise may come out of any district's university incubator, as partners do "
+            "(see PARTNER_ACROSS_DISTRICTS)"
+        ),
+        # The base it was brought into is one of its own district's projects; otherwise another
+        # district could add enterprises to a project's page.
+        "incubator_project": same_district(_("The incubator project belongs to another district.")),
+    }
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
@@ -132,7 +145,7 @@ class Enterprise(PublishableModel, SourcedModel):
 
     def clean(self):
         self.uscc = validators.normalize_uscc(self.uscc) if self.uscc else ""
-        errors = self.clean_source()
+        errors = self.clean_source() | self.clean_district_links()
         errors |= check_partial_date(self.founded_on, self.founded_on_precision, "founded_on")
         if errors:
             raise ValidationError(errors)
@@ -149,6 +162,8 @@ class Certification(AuditedModel, TimeStampedModel, SourcedModel):
 
     "Is high-tech" is a certificate valid on a date (three years from issue), never a stored flag.
     """
+
+    district_links = {"enterprise": belongs_to()}
 
     enterprise = models.ForeignKey(
         "companies.Enterprise",
@@ -280,6 +295,11 @@ class Certification(AuditedModel, TimeStampedModel, SourcedModel):
 class AgreementEnterprise(AuditedModel):
     """An enterprise as a party to an agreement."""
 
+    district_links = {
+        "agreement": belongs_to(),
+        "enterprise": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
+
     agreement = models.ForeignKey(
         "partnerships.Agreement",
         verbose_name=_("agreement"),
@@ -316,6 +336,11 @@ class AgreementEnterprise(AuditedModel):
 
 class ProjectEnterprise(AuditedModel):
     """An enterprise taking part in a project."""
+
+    district_links = {
+        "project": belongs_to(),
+        "enterprise": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
 
     project = models.ForeignKey(
         "partnerships.Project",

@@ -42,7 +42,7 @@ from rest_framework.utils.urls import replace_query_param
 from config.proxies import client_address
 from partnerships.choices import PublicationState, RecordAction
 from partnerships.models import ApiToken
-from partnerships.selectors import NOT_YOURS, why_not, writable_district_ids
+from partnerships.selectors import NOT_YOURS, publicly_cited_q, why_not, writable_district_ids
 
 # Ids are 64-bit; a larger number is no id at all (and would overflow SQLite's integers).
 MAX_ID = 2**63 - 1
@@ -85,6 +85,16 @@ class Visibility:
         if not self.district_ids:
             return public
         return public | queryset.filter(district_id__in=self.district_ids)
+
+    def sources(self, queryset):
+        """Readable sources: those a public record cites; a writer also sees its districts' own
+        and the shared ones (no district), to cite them."""
+        if self.district_ids is None:
+            return queryset
+        readable = publicly_cited_q()
+        if self.district_ids:
+            readable |= Q(district__isnull=True) | Q(district_id__in=self.district_ids)
+        return queryset.filter(readable)
 
     def writable(self, queryset):
         if self.district_ids is None:

@@ -35,11 +35,12 @@ from rest_framework import (
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
 from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
-from partnerships.models import PublishableModel
+from partnerships.models import PublishableModel, Source
 from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
@@ -86,6 +87,8 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         queryset = super().get_queryset()
         if issubclass(queryset.model, PublishableModel):
             return self.context["visibility"].filter(queryset)
+        if queryset.model is Source:
+            return self.context["visibility"].sources(queryset)
         return queryset
 
     def to_internal_value(self, data):
@@ -158,6 +161,20 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
 
     def get_validators(self):
         return []  # the model's constraints are checked once, by full_clean()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            # Uniqueness too: full_clean() answers with the constraint's own message ("this
+            # patent is already recorded"), the same as the back office and the import. It
+            # names nothing of the record holding the number, which may be a draft of another
+            # district (see `blank_unique_constraint`).
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, UniqueValidator)
+            ]
+        return fields
 
     def validate(self, attrs):
         instance = self.instance if self.instance is not None else self.Meta.model()

@@ -524,7 +524,8 @@ class RegistryResource(resources.ModelResource):
     def policy_errors(self, instance) -> dict:
         """The permission policy's last word on the record as the row leaves it (its district
         may have changed), as the admin's save asks it."""
-        if "district" in self.fields and instance.district_id is None:
+        district = "district" in self.fields and instance._meta.get_field("district")
+        if district and instance.district_id is None and not district.null:
             return {}  # full_clean() says the district is required
         action = RecordAction.ADD if instance._state.adding else RecordAction.CHANGE
         refusal = self.scope.refusal(action, instance)

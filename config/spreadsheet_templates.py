@@ -26,6 +26,7 @@ TEMPLATES = {
             ("authors", "作者"),
             ("url", "网址"),
             ("published_on", "发布日期"),
+            DISTRICT,
             ("note", "备注"),
         ]
     ),

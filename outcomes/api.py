@@ -43,6 +43,12 @@ from partnerships.api import (
 )
 from partnerships.choices import PublicationState, Qualifier
 from partnerships.models import Agreement, Deletion, District, Institution, Project, Source
+from partnerships.selectors import (
+    citing_rows_changed_since,
+    once_public,
+    publicly_cited_q,
+    source_citations,
+)
 
 FIGURE_FIELDS = [
     "id",
@@ -266,8 +272,11 @@ class OutcomeStatsView(RegistryViewMixin, generics.GenericAPIView):
         by = [name for name in dict.fromkeys(requested) if name not in ALWAYS_GROUPED]
         # Validates the filters (a bad one is a 400 before anything is cached); runs no query.
         outcomes = self.filter_queryset(self.get_queryset())
+        # A group names only institutions the client may read, as the lists show them.
+        institutions = Visibility.for_request(request).filter(Institution.objects.all())
         totals = cached_aggregate(
-            self.cache_key(request, by), lambda: outcome_totals(outcomes, by=by)
+            self.cache_key(request, by),
+            lambda: outcome_totals(outcomes, by=by, institutions=institutions),
         )
         # Only the requested dimensions, each group in the same shape as StatsGroupSerializer.
         groups = [
@@ -300,7 +309,9 @@ class OutcomeStatsView(RegistryViewMixin, generics.GenericAPIView):
         return f"stats:{digest}"
 
 
-# Resources whose records can leave the public registry (deleted or unpublished).
+# Resources whose records can leave the public registry (deleted or unpublished); a source
+# leaves it when no public record cites it any more.
+SOURCES = "sources"
 PUBLISHABLE_RESOURCES = (
     "institutions",
     "agreements",
@@ -308,6 +319,7 @@ PUBLISHABLE_RESOURCES = (
     "enterprises",
     "outcomes",
     "targets",
+    SOURCES,
 )
 
 # --- Deletions feed ------------------------------------------------------------------------------
@@ -344,11 +356,26 @@ def removals(since):
     is attributed to is unpublished, so that record's change counts as the figure's.
     """
     published = PublicationState.PUBLISHED
+    public_sources = Source.objects.filter(publicly_cited_q()).values("id")
     parts = [
-        Deletion.objects.filter(deleted_at__gte=since).annotate(
-            resource_name=F("resource"), record=F("object_id"), at=F("deleted_at")
-        )
+        Deletion.objects.filter(deleted_at__gte=since)
+        # A source whose citing record was deleted may be cited again by another since.
+        .exclude(resource=SOURCES, object_id__in=public_sources)
+        .annotate(resource_name=F("resource"), record=F("object_id"), at=F("deleted_at"))
     ]
+    # A source leaves the public when the last public record citing it does: name it for each
+    # citing row that was public once and changed since, while the source is not public now.
+    for model, field in source_citations():
+        parts.append(
+            citing_rows_changed_since(model, since)
+            .filter(once_public(model), **{f"{field.attname}__isnull": False})
+            .exclude(**{f"{field.attname}__in": public_sources})
+            .annotate(
+                resource_name=Value(SOURCES),
+                record=F(field.attname),
+                at=F("changed_at"),
+            )
+        )
     for model in (Institution, Agreement, Project, Enterprise):
         parts.append(
             model.objects.exclude(state=published)

@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from companies.models import Enterprise
 from outcomes import validators
 from outcomes.choices import (
     ALLOWED_UNITS,
@@ -26,15 +25,15 @@ from outcomes.choices import (
 )
 from partnerships.choices import PublicationState, Qualifier
 from partnerships.models import (
-    Agreement,
     PartialDate,
-    Project,
     PublishableModel,
     PublishableQuerySet,
     check_partial_date,
+    may_cross,
     ordered_dates_constraint,
     precision_constraint,
     precision_field,
+    same_district,
 )
 
 ATTRIBUTIONS = ("project", "agreement", "institution", "enterprise")
@@ -56,6 +55,18 @@ class FigureQuerySet(PublishableQuerySet):
 
 class Figure(PublishableModel):
     """What outcomes and targets share: a quantity with its unit, qualifier, scope and source."""
+
+    # A figure counts in the totals of the records it is attributed to: another district's
+    # figure there would change them without that district's review.
+    district_links = {
+        "project": same_district(_("This record belongs to another district.")),
+        "agreement": same_district(_("This record belongs to another district.")),
+        "enterprise": same_district(_("This record belongs to another district.")),
+        "institution": may_cross(
+            "an institution is a partner of every district (see PARTNER_ACROSS_DISTRICTS): a "
+            "district records what its partnership with the institution achieved"
+        ),
+    }
 
     district = models.ForeignKey(
         "partnerships.District",
@@ -151,20 +162,7 @@ class Figure(PublishableModel):
             }
         if not (self.source_passage or "").strip():
             errors["source_passage"] = _("Quote the passage of the source that states the figure.")
-        # Every attributed record must belong to the figure's district, or rights leak.
-        for name, model in (
-            ("project", Project),
-            ("agreement", Agreement),
-            ("enterprise", Enterprise),
-        ):
-            record_id = getattr(self, f"{name}_id")
-            if record_id is not None and self.district_id is not None:
-                record_district = (
-                    model.objects.filter(pk=record_id).values_list("district_id", flat=True).first()
-                )
-                if record_district is not None and record_district != self.district_id:
-                    errors[name] = _("This record belongs to another district.")
-        return errors
+        return errors | self.clean_district_links()
 
     @property
     def attributed_to(self) -> list:
@@ -280,6 +278,8 @@ class Outcome(Figure):
                 name="outcome_increment_has_no_as_of",
                 violation_error_message=_("An increment has a period, not an as-of date."),
             ),
+            # Registry-wide, drafts included; the message reveals nothing else of the record
+            # holding the number (see partnerships.models.blank_unique_constraint).
             models.UniqueConstraint(
                 fields=["patent_number"],
                 condition=~Q(patent_number=""),

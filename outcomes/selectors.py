@@ -328,32 +328,43 @@ def _dimension_value(row: dict, dimension: str):
             return row[f"{dimension}_id"]
 
 
-def outcome_totals(queryset: QuerySet, *, by: Sequence[str] = ()) -> list[Total]:
-    """Honest totals of the outcomes in `queryset` (pass `.public()` outcomes for public use)."""
+def outcome_totals(
+    queryset: QuerySet, *, by: Sequence[str] = (), institutions: QuerySet | None = None
+) -> list[Total]:
+    """Honest totals of the outcomes in `queryset` (pass `.public()` outcomes for public use).
+
+    `institutions`: those a group may name (default: the published ones, for the public).
+    """
     unknown = set(by) - set(GROUP_DIMENSIONS)
     if unknown:
         raise ValueError(f"cannot group outcomes by {sorted(unknown)}")
     if "institution" not in by:
         return combine(_rows(queryset), by=by)
-    return combine(_rows_per_institution(queryset), by=by)
+    if institutions is None:
+        institutions = Institution.objects.published()
+    return combine(_rows_per_institution(queryset, institutions), by=by)
 
 
-def _rows_per_institution(queryset: QuerySet) -> list[dict]:
+def _rows_per_institution(queryset: QuerySet, institutions: QuerySet) -> list[dict]:
     """One row per outcome and institution it counts for (directly, or via its project/agreement).
 
-    Top-level institutions only: a sub-unit's outcomes count for its university. An outcome
-    linked to no institution stays, in the group of institution None: a breakdown must not
-    silently lose figures. Three queries whatever the number of outcomes.
+    Top-level institutions only: a sub-unit's outcomes count for its university. Only
+    `institutions` count: a participant the client may not read (a draft) is absent, and so is
+    a sub-unit under one, so no group names an unpublished institution. An outcome linked to no
+    such institution stays, in the group of institution None: a breakdown must not silently lose
+    figures. Three queries whatever the number of outcomes.
     """
     rows = _rows(queryset)
-    parent_of = dict(Institution.objects.values_list("id", "parent_id"))
+    # Readable institutions only: a link to any other is dropped.
+    parent_of = dict(institutions.order_by().values_list("id", "parent_id"))
 
     def top(institution_id):
         seen = set()
         while parent_of.get(institution_id) and institution_id not in seen:
             seen.add(institution_id)
             institution_id = parent_of[institution_id]
-        return institution_id
+        # The chain ends at a readable top-level institution, or at one that may not be named.
+        return institution_id if institution_id in parent_of else None
 
     links = defaultdict(set)
     # A subquery, not a list of ids: a province has a million outcomes, more than a database
@@ -367,7 +378,7 @@ def _rows_per_institution(queryset: QuerySet) -> list[dict]:
         "agreement__parties__institution_id",
     ):
         for institution_id in (direct, via_project, via_agreement):
-            if institution_id is not None:
+            if institution_id is not None and top(institution_id) is not None:
                 links[outcome_id].add(top(institution_id))
     return [
         {**row, "institution": institution_id}

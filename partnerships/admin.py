@@ -249,8 +249,9 @@ class PolicyAdminMixin:
         if not allowed or not policy_covers(self.model):
             return allowed
         if (
-            issubclass(self.model, PublishableModel)
+            self.publishable
             or self.model._meta.label_lower in CHILD_PARENTS
+            or self.model is Source
         ):
             # Which district (or which parent record): the form's choices say.
             return may_anywhere(request.user, RecordAction.ADD)
@@ -566,7 +567,7 @@ class SourceAdmin(SpreadsheetMixin, BackOfficeAdmin):
     search_fields = ("title", "publisher", "authors", "url")
     list_filter = ("published_on_precision",)
     fieldsets = (
-        (None, {"fields": ("title", "publisher", "authors", "url")}),
+        (None, {"fields": ("title", "publisher", "authors", "url", "district")}),
         (_("Publication date"), {"fields": (("published_on", "published_on_precision"),)}),
         (_("Note"), {"fields": ("note",)}),
         (_("Record"), {"fields": TIMESTAMPS}),

@@ -127,7 +127,6 @@ class SourceSerializer(serializers.ModelSerializer):
             "url",
             "published_on",
             "authors",
-            "note",
             "created_at",
             "updated_at",
         ]
@@ -279,9 +278,14 @@ class DistrictViewSet(RegistryReadOnlyViewSet):
 
 
 class SourceViewSet(RegistryReadOnlyViewSet):
+    """Sources a public record cites (a writer also sees its districts' own); never the note,
+    which is for staff."""
+
     serializer_class = SourceSerializer
     filterset_class = SourceFilterSet
-    queryset = Source.objects.all()
+
+    def get_queryset(self):
+        return self.visibility.sources(Source.objects.all())
 
 
 class InstitutionViewSet(RegistryModelViewSet):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.api import MAX_ID
+from config.api import MAX_ID, Visibility
 from partnerships.choices import (
     AgreementKind,
     AgreementStatus,
@@ -25,7 +25,15 @@ from partnerships.choices import (
     ProjectStatus,
     PublicationState,
 )
-from partnerships.models import Agreement, District, Institution, Project, Source
+from partnerships.models import (
+    Agreement,
+    District,
+    Institution,
+    Project,
+    PublishableModel,
+    Source,
+)
+from partnerships.selectors import citing_rows_changed_since, source_citations
 
 
 class IdsField(forms.MultipleChoiceField):
@@ -63,7 +71,19 @@ class IdsFilter(django_filters.MultipleChoiceFilter):
     def filter(self, queryset, value):
         if not value:
             return queryset
-        return queryset.filter(**{f"{self.field_name}__in": value})
+        condition = Q(**{f"{self.field_name}__in": value})
+        field = queryset.model._meta.get_field(self.field_name)
+        if field.is_relation and issubclass(field.related_model, PublishableModel):
+            # A record the client may not read is absent: filtering by a draft's id finds
+            # nothing, as for an id that does not exist, so drafts cannot be counted this way.
+            condition &= readable(self.parent.request, self.field_name)
+        return queryset.filter(condition)
+
+
+def readable(request, path: str) -> Q:
+    """Rows whose publishable record at `path` the client of `request` may read."""
+    visibility = Visibility.for_request(request) if request is not None else Visibility(frozenset())
+    return visibility.related(path)
 
 
 class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -175,6 +195,15 @@ class DistrictFilterSet(RegistryFilterSet):
 class SourceFilterSet(RegistryFilterSet):
     search_fields = ("title", "publisher", "authors")
 
+    def filter_updated_since(self, queryset, name, value: datetime.datetime):
+        # A source is public while a public record cites it: a citing record published (or
+        # changed) since counts as a change of the source, so a mirror learns of it.
+        condition = Q(updated_at__gte=value)
+        for model, field in source_citations():
+            cited = citing_rows_changed_since(model, value).values(field.attname)
+            condition |= Q(id__in=cited)
+        return queryset.filter(condition)
+
     published_after = django_filters.DateFilter(
         field_name="published_on", lookup_expr="gte", label=_("Published on or after")
     )
@@ -246,7 +275,10 @@ class AgreementFilterSet(RegistryFilterSet):
         fields = []
 
     def filter_party_institution(self, queryset, name, value):
-        parties = Agreement.objects.filter(parties__institution_id__in=value)
+        path = "parties__institution"
+        parties = Agreement.objects.filter(
+            Q(parties__institution_id__in=value) & readable(self.request, path)
+        )
         return queryset.filter(id__in=parties.values("id"))
 
 
@@ -302,9 +334,15 @@ class ProjectFilterSet(RegistryFilterSet):
         fields = []
 
     def filter_participant_institution(self, queryset, name, value):
-        projects = Project.objects.filter(participants__institution_id__in=value)
+        path = "participants__institution"
+        projects = Project.objects.filter(
+            Q(participants__institution_id__in=value) & readable(self.request, path)
+        )
         return queryset.filter(id__in=projects.values("id"))
 
     def filter_participant_enterprise(self, queryset, name, value):
-        projects = Project.objects.filter(enterprise_participants__enterprise_id__in=value)
+        path = "enterprise_participants__enterprise"
+        projects = Project.objects.filter(
+            Q(enterprise_participants__enterprise_id__in=value) & readable(self.request, path)
+        )
         return queryset.filter(id__in=projects.values("id"))

@@ -105,7 +105,16 @@ def ordered_dates_constraint(model_name: str, start: str, end: str) -> models.Ch
 
 
 def blank_unique_constraint(model_name: str, field: str, message) -> models.UniqueConstraint:
-    """Unique when filled in: many records legitimately have no identifier yet."""
+    """Unique when filled in: many records legitimately have no identifier yet.
+
+    Identifiers (USCC, ROR id, school code; an outcome's patent and software copyright numbers)
+    are unique across the whole registry, drafts of every district included: one organisation
+    or one patent is one thing, whichever district records it, and two districts recording it
+    twice would count it twice. A duplicate is therefore refused even when the record holding
+    the number is a draft the user may not see; the refusal can only say that the number is
+    already recorded. It says nothing more: the message is fixed and names no record, id, title,
+    link or district (the API, the back office and the import all show this message only).
+    """
     return models.UniqueConstraint(
         fields=[field],
         condition=~Q(**{field: ""}),
@@ -145,12 +154,75 @@ class AuditedQuerySet(models.QuerySet):
         return created
 
 
+@dataclass(frozen=True)
+class DistrictLink:
+    """How a foreign key to a publishable record relates to the district of the row holding it.
+
+    Rights, review and totals are per district, so a link that puts one district's record inside
+    another's (a sub-project, a phase, a sub-unit, a figure counted for a record) must stay in one
+    district: otherwise district B's staff could add to district A's published page and totals
+    without A reviewing anything. Naming another district's record as a partner is what
+    partnerships are, and may cross. Every such foreign key declares which it is in its model's
+    `district_links`; a test walks every foreign key to a publishable model and fails on one
+    that declares nothing.
+    """
+
+    kind: str
+    # same district: the error shown when the target belongs to another district;
+    # may cross, belongs to: why the link needs no check.
+    text: str
+
+    SAME = "same district"
+    CROSSING = "may cross districts"
+    OWNER = "belongs to"
+
+
+def same_district(message) -> DistrictLink:
+    return DistrictLink(DistrictLink.SAME, message)
+
+
+def may_cross(reason: str) -> DistrictLink:
+    return DistrictLink(DistrictLink.CROSSING, reason)
+
+
+def belongs_to() -> DistrictLink:
+    """The record a row (a party, a participant) is part of: the row's district is that record's."""
+    return DistrictLink(DistrictLink.OWNER, "the row has no district of its own")
+
+
+# Why a party or participant may be another district's record.
+PARTNER_ACROSS_DISTRICTS = (
+    "partnerships cross district lines (every district may name 山西大学 as a partner); the row "
+    "is reviewed by the district of the record that names the partner, and the partner's page "
+    "shows the work of every district it takes part in"
+)
+
+
+def ancestor_cycle(record, field: str) -> bool:
+    """Whether `record`'s `field` (parent, part_of) leads back to `record` itself.
+
+    One query per level; a cycle already in the data (which this check keeps out) ends the walk.
+    """
+    if record.pk is None or getattr(record, f"{field}_id") is None:
+        return False
+    ancestor, seen = getattr(record, field), set()
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == record.pk:
+            return True
+        seen.add(ancestor.pk)
+        ancestor = getattr(ancestor, field)
+    return False
+
+
 class AuditedModel(models.Model):
     """A business record: every create, change and delete of it is in the audit trail.
 
     `save()` and `delete()` (also a QuerySet's delete and cascades, which send the same signals)
     are recorded by receivers in `partnerships.audit`; bulk writes by `AuditedQuerySet`.
     """
+
+    # Foreign keys to publishable records and their district rule (see DistrictLink).
+    district_links: dict[str, DistrictLink] = {}
 
     objects = AuditedQuerySet.as_manager()
 
@@ -160,6 +232,22 @@ class AuditedModel(models.Model):
     def audit_district_id(self) -> int | None:
         """The district whose record this is, so auditors can be given one district's trail."""
         return getattr(self, "district_id", None)
+
+    def clean_district_links(self) -> dict:
+        """Errors for each same-district link that points at another district's record.
+
+        The one place the district rule of links between records is checked; every model with
+        such a link calls it from `clean()`, which the admin, the API and the import all run.
+        """
+        errors = {}
+        district_id = self.audit_district_id()
+        for name, link in self.district_links.items():
+            if link.kind != DistrictLink.SAME or getattr(self, f"{name}_id") is None:
+                continue
+            target = getattr(self, name)
+            if district_id is not None and target.district_id != district_id:
+                errors[name] = link.text
+        return errors
 
 
 class PublishableQuerySet(AuditedQuerySet):
@@ -233,11 +321,23 @@ class Deletion(models.Model):
 
 def record_deletion(sender, instance, **kwargs):
     """post_delete receiver for every publishable model (connected in each app's ready())."""
-    if instance.first_published_at is not None:
+    if instance.first_published_at is None:
+        return
+    Deletion.objects.create(
+        resource=sender.api_resource,
+        object_id=instance.pk,
+        district_id=instance.district_id,
+    )
+    # The source it cited leaves the public with it unless another public record cites it.
+    from partnerships.selectors import publicly_cited_q  # the selectors import these models
+
+    source_id = getattr(instance, "source_id", None)
+    if (
+        source_id is not None
+        and not Source.objects.filter(publicly_cited_q(), pk=source_id).exists()
+    ):
         Deletion.objects.create(
-            resource=sender.api_resource,
-            object_id=instance.pk,
-            district_id=instance.district_id,
+            resource="sources", object_id=source_id, district_id=instance.district_id
         )
 
 
@@ -327,6 +427,12 @@ class Source(AuditedModel, TimeStampedModel):
 
     It lives in the base layer because agreements, projects, enterprises and outcomes all cite
     the same documents; each citing record stores the exact passage it relies on.
+
+    A source has no review of its own: it is public while a published record cites it, and only
+    then (`selectors.publicly_cited_q`); its `note` is internal and never public. `district` is
+    the district of the staff who added it: they may correct or remove it until a published
+    record cites it; after that only a system administrator may (REFERENCE_RIGHTS). A source
+    without a district is shared by every district (the ones recorded before sources had one).
     """
 
     title = models.CharField(_("title"), max_length=300)
@@ -335,7 +441,21 @@ class Source(AuditedModel, TimeStampedModel):
     published_on = models.DateField(_("publication date"), null=True, blank=True, db_index=True)
     published_on_precision = precision_field(_("publication date precision"))
     authors = models.CharField(_("authors"), max_length=300, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("For staff only: never shown to the public.")
+    )
+    district = models.ForeignKey(
+        "partnerships.District",
+        verbose_name=_("added by district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text=_(
+            "The district whose staff added the source: they may correct or remove it until a "
+            "published record cites it. Empty: shared by every district."
+        ),
+    )
 
     class Meta:
         verbose_name = _("source document")
@@ -390,6 +510,14 @@ class Institution(PublishableModel, SourcedModel):
     """
 
     api_resource = "institutions"
+    district_links = {
+        "parent": may_cross(
+            "institutions are partners of every district (PARTNER_ACROSS_DISTRICTS): a district "
+            "may record the college of a university another district entered. The sub-unit "
+            "counts for its university exactly as naming the university as a partner would, "
+            "and is reviewed by its own district"
+        ),
+    }
 
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=300, blank=True)
@@ -480,14 +608,9 @@ class Institution(PublishableModel, SourcedModel):
         errors = self.clean_source()
         if self.kind in InstitutionKind.sub_unit_kinds and self.parent_id is None:
             errors["parent"] = _("A college, key laboratory or science park needs its parent.")
-        if self.parent_id is not None:
-            ancestor, seen = self.parent, set()
-            while ancestor is not None and ancestor.pk not in seen:
-                if self.pk is not None and ancestor.pk == self.pk:
-                    errors["parent"] = _("This parent would make the institution its own ancestor.")
-                    break
-                seen.add(ancestor.pk)
-                ancestor = ancestor.parent
+        errors |= self.clean_district_links()
+        if ancestor_cycle(self, "parent"):
+            errors["parent"] = _("This parent would make the institution its own ancestor.")
         if errors:
             raise ValidationError(errors)
 
@@ -506,6 +629,9 @@ class Agreement(PublishableModel, SourcedModel):
     """
 
     api_resource = "agreements"
+    district_links = {
+        "part_of": same_district(_("The agreement it is a phase of belongs to another district.")),
+    }
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -591,8 +717,11 @@ class Agreement(PublishableModel, SourcedModel):
             )
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The term cannot end before it starts.")
+        errors |= self.clean_district_links()
         if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
             errors["part_of"] = _("An agreement cannot be a phase of itself.")
+        elif ancestor_cycle(self, "part_of"):
+            errors["part_of"] = _("This would make the agreement a phase of one of its own phases.")
         if self.phase_number is not None and self.part_of_id is None:
             errors["phase_number"] = _("A phase number needs the agreement it is a phase of.")
         if errors:
@@ -604,6 +733,11 @@ class AgreementParty(AuditedModel):
 
     Enterprise parties live in `companies.AgreementEnterprise` (layering).
     """
+
+    district_links = {
+        "agreement": belongs_to(),
+        "institution": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
 
     agreement = models.ForeignKey(
         "partnerships.Agreement",
@@ -668,6 +802,10 @@ class Project(PublishableModel, SourcedModel):
     """What an agreement produces: a cooperation project, a co-built base, a programme…"""
 
     api_resource = "projects"
+    district_links = {
+        "agreement": same_district(_("The agreement belongs to another district.")),
+        "part_of": same_district(_("The project it is part of belongs to another district.")),
+    }
 
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
@@ -792,16 +930,24 @@ class Project(PublishableModel, SourcedModel):
             )
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = _("The project cannot end before it starts.")
+        errors |= self.clean_district_links()
         if self.part_of_id is not None and self.pk is not None and self.part_of_id == self.pk:
             errors["part_of"] = _("A project cannot be part of itself.")
-        if self.agreement_id is not None and self.agreement.district_id != self.district_id:
-            errors["agreement"] = _("The agreement belongs to another district.")
+        elif ancestor_cycle(self, "part_of"):
+            errors["part_of"] = _(
+                "This would make the project part of one of its own sub-projects."
+            )
         if errors:
             raise ValidationError(errors)
 
 
 class ProjectParticipant(AuditedModel):
     """An institution or a district government taking part in a project (enterprises: companies)."""
+
+    district_links = {
+        "project": belongs_to(),
+        "institution": may_cross(PARTNER_ACROSS_DISTRICTS),
+    }
 
     project = models.ForeignKey(
         "partnerships.Project",

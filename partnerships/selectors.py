@@ -4,10 +4,11 @@ permission policy), and what the public pages list, count and show."""
 from collections import defaultdict
 from typing import NamedTuple
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils.translation import gettext as _
 
 from partnerships.choices import PublicationState, RecordAction, StaffRole
@@ -20,6 +21,7 @@ from partnerships.models import (
     Project,
     ProjectParticipant,
     PublishableModel,
+    Source,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -51,8 +53,10 @@ from partnerships.models import (
 # - A row that belongs to a record (a party, a participant, a certification) follows it:
 #   viewing the row is viewing the record; adding, changing or deleting it is changing the record.
 # - Reference data (districts, sectors, sources) is shared by every district: anyone with a role
-#   reads it (to pick from it), writers add sources, only a system administrator changes it. A
-#   district itself is changed only by a system administrator whose role covers it.
+#   reads it (to pick from it), only a system administrator changes it. A source added by a
+#   district's writer is that district's (`Source.district`): its writers may change or delete
+#   it until a published record cites it (then it is public, and a system administrator's).
+#   A district itself is changed only by a system administrator whose role covers it.
 # - Accounts (users, district roles, API tokens) belong to the districts of their roles. A
 #   security administrator manages those of the districts his role covers (and accounts with no
 #   role yet, so that a new colleague can be given one); an auditor of those districts reads
@@ -129,8 +133,12 @@ SYSTEM_ADMIN_ONLY = frozenset({StaffRole.SYSTEM_ADMIN})
 REFERENCE_RIGHTS: dict[str, dict[str, frozenset]] = {
     "partnerships.district": dict.fromkeys((ADD, CHANGE, DELETE), SYSTEM_ADMIN_ONLY),
     "companies.sector": dict.fromkeys((ADD, CHANGE, DELETE), SYSTEM_ADMIN_ONLY),
-    "partnerships.source": {ADD: WRITERS, CHANGE: SYSTEM_ADMIN_ONLY, DELETE: SYSTEM_ADMIN_ONLY},
+    # Shared sources (no district) and cited ones; a district's writers also add sources for
+    # their district and change or delete them while no published record cites them
+    # (SOURCE_OWNER_ACTIONS, `_source_refusal`).
+    "partnerships.source": dict.fromkeys((ADD, CHANGE, DELETE), SYSTEM_ADMIN_ONLY),
 }
+SOURCE_OWNER_ACTIONS = frozenset({ADD, CHANGE, DELETE})
 # Rows that belong to a record, by model label: the foreign key naming that record. Labels, not
 # imports: this base layer never imports `companies` (STYLE.md, layers).
 CHILD_PARENTS = {
@@ -350,6 +358,30 @@ def _reference_refusal(user, action: str, record) -> Refusal | None:
     )
 
 
+def _source_refusal(user, action: str, source) -> Refusal | None:
+    """A source of a district (`Source.district`): the district's writers add it, and change or
+    delete it while no published record cites it. Anything else is the reference-data rule: a
+    system administrator's."""
+    as_reference = _reference_refusal(user, action, source)
+    if as_reference is None or action not in SOURCE_OWNER_ACTIONS:
+        return as_reference
+    if source.district_id is None:
+        if action == ADD:
+            return Refusal(FORBIDDEN, _("Choose the district you add the source for."))
+        return as_reference
+    if not district_roles(user).get(source.district_id, frozenset()) & WRITERS:
+        return Refusal(FORBIDDEN, _("Only writers of its district may add or change this source."))
+    if source.pk is not None and Source.objects.filter(publicly_cited_q(), pk=source.pk).exists():
+        return Refusal(
+            FORBIDDEN,
+            _(
+                "A published record cites this source, so it is public; only a system "
+                "administrator may change or delete it now."
+            ),
+        )
+    return None
+
+
 def why_not(user, action: str, record) -> Refusal | None:
     """Why `user` may not do `action` with `record` (a Refusal), or None when they may.
 
@@ -362,6 +394,8 @@ def why_not(user, action: str, record) -> Refusal | None:
     if user.is_superuser:
         return None
     label = record._meta.label_lower
+    if isinstance(record, Source):
+        return _source_refusal(user, action, record)
     if label in REFERENCE_RIGHTS:
         return _reference_refusal(user, action, record)
     if label in ACCOUNT_MODELS:
@@ -433,6 +467,11 @@ def back_office_records(user, queryset: QuerySet) -> QuerySet:
     raise ValueError(f"The permission policy does not cover {label}.")
 
 
+def _owns_district(model) -> bool:
+    """Whether `model`'s `district` is the record's own (not a district government as a party)."""
+    return issubclass(model, PublishableModel) or model is Source
+
+
 def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
     """What the foreign key `field_name` of a `model` record may point at, for this user.
 
@@ -450,7 +489,7 @@ def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
     if district_ids is None:
         return queryset
     related = queryset.model
-    if related is District and field_name == "district" and issubclass(model, PublishableModel):
+    if related is District and field_name == "district" and _owns_district(model):
         return queryset.filter(id__in=district_ids_for(user, ADD))
     if CHILD_PARENTS.get(model._meta.label_lower) == field_name:
         # The record a row belongs to: adding the row changes it.
@@ -611,6 +650,72 @@ def _account_refusal(user, action: str, record) -> Refusal | None:
     return _user_refusal(user, action, record)
 
 
+def _public_rows(model) -> QuerySet | None:
+    """The rows of `model` the public sees, or None when it shows none by itself."""
+    manager = model._default_manager
+    if hasattr(manager, "public"):
+        return manager.public()  # a figure: it and every record it is attributed to published
+    if issubclass(model, PublishableModel):
+        return manager.published()
+    parent = CHILD_PARENTS.get(model._meta.label_lower)
+    if parent is not None:
+        return manager.filter(**{f"{parent}__state": PUBLISHED})
+    return None
+
+
+def source_citations() -> list:
+    """Every foreign key to Source: (model, field), found by walking the installed models so
+    that the base layer needs no import of `companies` or `outcomes`."""
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.many_to_one and field.related_model is Source
+    ]
+
+
+def publicly_cited_q() -> Q:
+    """Sources a public record cites: the only sources the public may see.
+
+    One subquery per citing model; a model whose rows are never public cites nothing publicly.
+    """
+    condition = Q(pk__in=[])
+    for model, field in source_citations():
+        rows = _public_rows(model)
+        if rows is not None:
+            cited = rows.filter(**{f"{field.name}__isnull": False}).values(field.attname)
+            condition |= Q(pk__in=cited)
+    return condition
+
+
+def _linked_publishable(model) -> list[str]:
+    """Foreign keys of `model` to publishable records: their change may hide or show its rows."""
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.many_to_one and issubclass(field.related_model, PublishableModel)
+    ]
+
+
+def citing_rows_changed_since(model, since) -> QuerySet:
+    """Rows of a citing `model` that changed at or after `since`, themselves or a record whose
+    publication decides whether they are public (a certification's enterprise, a figure's
+    project), annotated with that time as `changed_at`."""
+    times = [Coalesce(f"{name}__updated_at", "updated_at") for name in _linked_publishable(model)]
+    changed = Greatest("updated_at", *times) if times else F("updated_at")
+    return model._default_manager.annotate(changed_at=changed).filter(changed_at__gte=since)
+
+
+def once_public(model) -> Q:
+    """Rows of `model` that were public once (or whose record was)."""
+    if issubclass(model, PublishableModel):
+        return Q(first_published_at__isnull=False)
+    parent = CHILD_PARENTS.get(model._meta.label_lower)
+    if parent is not None:
+        return Q(**{f"{parent}__first_published_at__isnull": False})
+    return Q(pk__in=[])
+
+
 def attributed_figures(record) -> list[QuerySet]:
     """The figures (outcomes, targets) attributed to `record`, one queryset per kind.
 
@@ -750,10 +855,11 @@ def _institution_facet(party_rows: QuerySet, record_field: str) -> list[dict]:
     """Records per top-level institution, from participant or party rows (one query).
 
     A record with two sub-units of one university counts once for it (distinct), and an
-    institution that is not public is never named.
+    institution that is not public is never named nor counted (a draft sub-unit's participation
+    does not count for its university: an unpublished record is absent).
     """
     return list(
-        party_rows.filter(institution__isnull=False)
+        party_rows.filter(visible_institution_q())
         .alias(top_state=_top("institution", "state"))
         .filter(top_state=PUBLISHED)
         .order_by()
@@ -793,7 +899,7 @@ def project_search(filters: dict, *, without: str | None = None) -> QuerySet:
             # A subquery, not a join: a project with two matching participants stays one row.
             queryset = queryset.filter(
                 id__in=ProjectParticipant.objects.filter(
-                    institution_family_q("institution", value)
+                    institution_family_q("institution", value) & visible_institution_q()
                 ).values("project_id")
             )
         else:
@@ -877,7 +983,7 @@ def agreement_search(filters: dict, *, without: str | None = None) -> QuerySet:
         elif name == "institution":
             queryset = queryset.filter(
                 id__in=AgreementParty.objects.filter(
-                    institution_family_q("institution", value)
+                    institution_family_q("institution", value) & visible_institution_q()
                 ).values("agreement_id")
             )
         else:
@@ -1046,12 +1152,18 @@ def registry_counts() -> dict[str, int]:
 def partner_institutions() -> QuerySet:
     """Published top-level institutions taking part, themselves or by a sub-unit, in a published
     project or agreement."""
-    in_projects = ProjectParticipant.objects.filter(
-        project__state=PUBLISHED, institution__isnull=False
-    ).values(top=_top("institution", "id"))
-    in_agreements = AgreementParty.objects.filter(
-        agreement__state=PUBLISHED, institution__isnull=False
-    ).values(top=_top("institution", "id"))
+    # visible_institution_q: a draft sub-unit's participation does not make its university a
+    # partner.
+    in_projects = (
+        ProjectParticipant.objects.filter(project__state=PUBLISHED)
+        .filter(visible_institution_q())
+        .values(top=_top("institution", "id"))
+    )
+    in_agreements = (
+        AgreementParty.objects.filter(agreement__state=PUBLISHED)
+        .filter(visible_institution_q())
+        .values(top=_top("institution", "id"))
+    )
     return Institution.objects.published().filter(
         Q(parent__isnull=True) & (Q(id__in=in_projects) | Q(id__in=in_agreements))
     )

@@ -29,6 +29,7 @@ from partnerships.choices import (
     InstitutionKind,
     PartyRole,
     ProjectKind,
+    PublicationState,
     Qualifier,
     StaffRole,
     TokenScope,
@@ -92,6 +93,14 @@ def make_source(**fields) -> Source:
         "published_on_precision": DatePrecision.MONTH,
     }
     return _saved(Source(**values | fields))
+
+
+def make_cited_source(*, district=None, **fields) -> Source:
+    """A source the public sees: a published institution cites it (sources have no review of
+    their own; they are public while a published record cites them)."""
+    source = make_source(**fields)
+    make_institution(district=district, source=source, state=PublicationState.PUBLISHED)
+    return source
 
 
 def make_institution(*, district=None, parent=None, **fields) -> Institution:

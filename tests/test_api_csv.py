@@ -91,7 +91,7 @@ def test_partial_dates_and_participants_fit_in_cells(anonymous_api, xiaodian):
 
 def test_csv_pages_carry_the_next_link_in_a_header(anonymous_api, xiaodian):
     for _ in range(3):
-        factories.make_source()
+        factories.make_cited_source(district=xiaodian)
     first = anonymous_api.get("/api/v1/sources/", {"format": "csv", "page_size": 2})
     assert len(table(first)) == 2
     link = first["Link"]

@@ -15,7 +15,10 @@ from config.api_urls import router
 PRECISION = "the precision of a date: filter by the date's range"
 FIRST_PUBLISHED = "bookkeeping for the deletions feed, which is how clients learn of it"
 IGNORED = {
-    "Source": {"published_on_precision": PRECISION},
+    "Source": {
+        "published_on_precision": PRECISION,
+        "district": "who may correct an uncited source: staff business, not in the API",
+    },
     "Institution": {"first_published_at": FIRST_PUBLISHED},
     "Agreement": {
         "first_published_at": FIRST_PUBLISHED,

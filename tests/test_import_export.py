@@ -565,16 +565,39 @@ def test_system_administrator_imports_sources(client, roles, xiaodian):
     ]
 
 
-def test_editor_adds_sources_but_may_not_change_them(client, zhao):
-    source = factories.make_source(title="太原日报报道")
-    file = csv_file([["编号", "标题"], ["", "山西日报报道"], [source.pk, "太原日报报道（更正）"]])
+def test_editor_adds_sources_but_may_not_change_shared_ones(client, zhao, xiaodian):
+    shared = factories.make_source(title="太原日报报道")
+    file = csv_file(
+        [
+            ["编号", "标题", "所属区县代码"],
+            ["", "山西日报报道", "140105"],
+            [shared.pk, "太原日报报道（更正）", ""],
+            ["", "无区县的报道", ""],
+        ]
+    )
 
     preview = upload(logged_in(client, zhao), Source, file)
 
     assert problems(preview) == [
-        (3, "编号", "You may not change existing records; leave 编号 empty to add.")
+        (
+            3,
+            "编号",
+            "Districts, sectors and sources are shared by every district; only a system "
+            "administrator may change them (writers may add sources).",
+        ),
+        (4, "所属区县代码", "Choose the district you add the source for."),
     ]
     assert changes(preview) == [(2, "new")]
+    assert list(Source.objects.values_list("title", flat=True)) == ["太原日报报道"]
+
+
+def test_editor_corrects_her_districts_uncited_source_by_import(client, zhao, xiaodian):
+    own = factories.make_source(title="山西日报报道", district=xiaodian)
+    file = csv_file([["编号", "标题", "所属区县代码"], [own.pk, "山西日报报道（更正）", "140105"]])
+
+    preview = upload(logged_in(client, zhao), Source, file)
+
+    assert (problems(preview), changes(preview)) == ([], [(2, "update")])
 
 
 # --- The documented templates --------------------------------------------------------------------

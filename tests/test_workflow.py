@@ -326,8 +326,15 @@ def test_withdrawing_removes_the_project_and_its_outcome_everywhere_and_feeds_it
         "figure page": [],
     }
     feed = APIClient().get("/api/v1/deletions/", {"since": since.isoformat()}).json()["results"]
+    # The sources only the outcome and the target cited leave the public with them.
     assert sorted((row["type"], row["id"]) for row in feed) == sorted(
-        [("projects", project.pk), ("outcomes", outcome.pk), ("targets", target.pk)]
+        [
+            ("projects", project.pk),
+            ("outcomes", outcome.pk),
+            ("targets", target.pk),
+            ("sources", outcome.source_id),
+            ("sources", target.source_id),
+        ]
     )
     # The outcome is still "published" itself: it is back when the project is published again.
     assert stored_state(outcome) == PUBLISHED

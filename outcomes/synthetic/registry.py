@@ -178,6 +178,7 @@ class Registry:
                 "published_on": published_on,
                 "published_on_precision": precision,
                 "note": self.note,
+                "district_id": district_id,  # the district whose staff added it
                 **self.stamps(rng, index, len(owners)),
             }
 

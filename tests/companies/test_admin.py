@@ -30,10 +30,12 @@ pytestmark = pytest.mark.django_db
 def full_enterprise():
     """Every listed foreign key filled; the incubator is a sub-unit, named with its parent."""
     incubator = factories.make_institution(parent=factories.make_institution())
+    base = factories.make_project()  # the incubator project is one of the enterprise's district
     return factories.make_enterprise(
+        district=base.district,
         sector=factories.make_sector(),
         incubator=incubator,
-        incubator_project=factories.make_project(),
+        incubator_project=base,
     )
 
 

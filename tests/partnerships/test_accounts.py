@@ -486,15 +486,17 @@ def test_setup_roles_is_idempotent_and_grants_least_privilege(roles):
     call_command("setup_roles", stdout=out)
 
     assert sorted(Group.objects.values_list("name", flat=True)) == sorted(StaffRole.values)
-    assert out.getvalue().splitlines()[0] == "editor (编辑员): 更新 / updated, 48 permissions"
+    assert out.getvalue().splitlines()[0] == "editor (编辑员): 更新 / updated, 50 permissions"
     view_business = codenames(["view"], BUSINESS + CONFIGURATION)
     # Editors and publishers touch the same kinds of record; the permission policy tells them
-    # apart by publication state (tests/test_permission_matrix.py). Both may cite a new source.
+    # apart by publication state (tests/test_permission_matrix.py). Both may cite a new source
+    # and correct or remove their district's sources while nothing published cites them.
     writer = codenames(["add", "change", "delete", "view"], BUSINESS) | codenames(
         ["view"], CONFIGURATION
     )
-    assert group_codenames("editor") == writer | {"add_source"}
-    assert group_codenames("publisher") == writer | {"add_source"}
+    own_sources = {"add_source", "change_source", "delete_source"}
+    assert group_codenames("editor") == writer | own_sources
+    assert group_codenames("publisher") == writer | own_sources
     assert group_codenames("auditor") == view_business | codenames(
         ["view"],
         [

@@ -102,7 +102,7 @@ def test_districts_list_every_district_with_its_level(anonymous_api, xiaodian):
 
 
 def test_sources_show_their_partial_publication_date(anonymous_api):
-    source = factories.make_source(title="小店区校地合作报道")
+    source = factories.make_cited_source(title="小店区校地合作报道")
     row = anonymous_api.get(f"/api/v1/sources/{source.pk}/").json()
     assert (row["title"], row["published_on"]) == (
         "小店区校地合作报道",
@@ -222,7 +222,7 @@ LIST_QUERIES = {
 }
 FULL_RECORD = {
     "districts": lambda district: factories.make_district(),
-    "sources": lambda district: factories.make_source(),
+    "sources": lambda district: factories.make_cited_source(district=district),
     "institutions": full_institution,
     "agreements": full_agreement,
     "projects": full_project,
@@ -269,7 +269,8 @@ def test_agreements_filter_by_signing_dates_and_party(anonymous_api, xiaodian):
     late = factories.make_agreement(
         district=xiaodian, signed_on=datetime.date(2021, 6, 1), state=PUBLISHED
     )
-    party = factories.make_agreement_party(agreement=late).institution
+    party = factories.make_institution(district=xiaodian, state=PUBLISHED)
+    factories.make_agreement_party(agreement=late, institution=party)
     url = "/api/v1/agreements/"
     assert ids(anonymous_api.get(url, {"signed_after": "2019-01-01"})) == [late.pk]
     assert ids(anonymous_api.get(url, {"signed_before": "2019-01-01"})) == [early.pk]
@@ -359,7 +360,13 @@ def test_previous_links_walk_back_over_the_same_pages(anonymous_api, xiaodian):
 
 
 def test_page_size_is_capped_at_1000(anonymous_api):
-    Source.objects.bulk_create(Source(title=f"来源{n}") for n in range(1001))
+    sources = Source.objects.bulk_create(Source(title=f"来源{n}") for n in range(1001))
+    district = factories.make_district()  # each source public: a published institution cites it
+    Institution.objects.bulk_create(
+        Institution(name=f"院校{n}", kind="university", district=district, source=source)
+        for n, source in enumerate(sources)
+    )
+    Institution.objects.update(state=PUBLISHED)
     response = anonymous_api.get("/api/v1/sources/", {"page_size": 5000})
     assert len(results(response)) == 1000
     assert response.json()["next"] is not None
@@ -642,9 +649,15 @@ def test_the_feed_lists_deleted_and_unpublished_records_after_since(
     response = publisher_api.post(f"/api/v1/projects/{withdrawn.pk}/withdraw/")
     assert (response.status_code, response.json()["state"]) == (200, "withdrawn")
     listed = feed(anonymous_api, since)
-    # The outcome is still published, but no longer public: its project was withdrawn.
+    # The outcome is still published, but no longer public: its project was withdrawn; so is
+    # the source only it cited.
     assert sorted(listed) == sorted(
-        [("institutions", gone_id), ("projects", withdrawn.pk), ("outcomes", outcome.pk)]
+        [
+            ("institutions", gone_id),
+            ("projects", withdrawn.pk),
+            ("outcomes", outcome.pk),
+            ("sources", outcome.source_id),
+        ]
     )
     assert feed(anonymous_api, timezone.now()) == []
     assert sorted(feed(anonymous_api, before)) == sorted(listed)

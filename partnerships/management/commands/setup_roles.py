@@ -59,15 +59,16 @@ def grants(models, actions) -> set[tuple[str, str]]:
 
 # The groups say which kinds of record a role touches; the permission policy
 # (`partnerships.selectors`, ROLE_RIGHTS) narrows that to the role's districts and to records in
-# the right publication state: an editor's "delete" is for drafts never published, and
-# "add_source" lets writers cite a document nobody has entered yet.
+# the right publication state: an editor's "delete" is for drafts never published, and the
+# source rights let writers cite a document nobody has entered yet, and correct or remove the
+# sources of their district until a published record cites them.
 ROLE_PERMISSIONS = {
     StaffRole.EDITOR: grants(BUSINESS_MODELS, ALL)
     | grants(CONFIGURATION_MODELS, ["view"])
-    | grants(["partnerships.source"], ["add"]),
+    | grants(["partnerships.source"], ["add", "change", "delete"]),
     StaffRole.PUBLISHER: grants(BUSINESS_MODELS, ALL)
     | grants(CONFIGURATION_MODELS, ["view"])
-    | grants(["partnerships.source"], ["add"]),
+    | grants(["partnerships.source"], ["add", "change", "delete"]),
     StaffRole.AUDITOR: grants(
         BUSINESS_MODELS
         + CONFIGURATION_MODELS
