@@ -249,7 +249,7 @@ class PolicyAdminMixin:
         if not allowed or not policy_covers(self.model):
             return allowed
         if (
-            self.publishable
+            issubclass(self.model, PublishableModel)
             or self.model._meta.label_lower in CHILD_PARENTS
             or self.model is Source
         ):
