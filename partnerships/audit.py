@@ -10,6 +10,11 @@ Workflow steps (publish, withdraw…) are ordinary saves inside `audit_action(..
 their action instead of "change". Security events (log-ins, lock-outs, tokens, permission
 changes, imports) are explicit `record_event()` calls.
 
+The same hook keeps the data version (`DataVersion`, the key of every cached total): each business
+write increments it in its own transaction, so the new number is visible exactly when the data
+is. Security events and imports or exports as events do not touch it: a log-in must not throw the
+cached totals away. Why one locked row is enough, and what it costs, is in docs/audit.md.
+
 Who and where come from a context variable: `AuditMiddleware` fills it for each request (the
 user is read at write time, because DRF authenticates a token inside the view), management
 commands and the shell get the operating-system user and one id per process.
@@ -36,7 +41,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.utils import timezone
 
 from partnerships.choices import AuditAction, AuditChannel
-from partnerships.models import AuditedModel, AuditEntry
+from partnerships.models import AuditedModel, AuditEntry, DataVersion
 
 # Changing only these never counts as a change worth an entry (every save moves updated_at).
 IGNORED_FIELDS = frozenset({"updated_at"})
@@ -238,9 +243,12 @@ def record_event(action: str, *, user=None, obj=None, detail=None, district_id=N
     return entry
 
 
-def _save_all(entries: list[AuditEntry]) -> None:
+def _save_all(entries: list[AuditEntry], using: str) -> None:
+    """Record business writes: their entries, and one step of the data version, in the writing
+    transaction (security events use `record_event` and leave the version alone)."""
     if entries:
-        AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.using(using).bulk_create(entries)
+        DataVersion.objects.using(using).bump()
 
 
 # --- save() and delete() -------------------------------------------------------------------------
@@ -254,33 +262,43 @@ def _remember_before(sender, instance, raw=False, **kwargs):
     instance._audit_before = snapshot(stored) if stored is not None else None
 
 
-def _record_save(sender, instance, created, raw=False, **kwargs):
+def _record_save(sender, instance, created, raw=False, using=None, **kwargs):
     if current().suppressed:
+        _bump_if(1, using)
         return
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     instance._audit_before = None
     if created or before is None:
-        AuditEntry.objects.bulk_create([_entry(AuditAction.CREATE, instance, after=after)])
+        _save_all([_entry(AuditAction.CREATE, instance, after=after)], using)
         return
     before, after = _diff(before, after)
     if before or after or current().action:
-        _save_all([_entry(AuditAction.CHANGE, instance, before=before, after=after)])
+        _save_all([_entry(AuditAction.CHANGE, instance, before=before, after=after)], using)
 
 
-def _record_delete(sender, instance, **kwargs):
+def _record_delete(sender, instance, using=None, **kwargs):
     if current().suppressed:
+        _bump_if(1, using)
         return
-    _save_all([_entry(AuditAction.DELETE, instance, before=snapshot(instance))])
+    _save_all([_entry(AuditAction.DELETE, instance, before=snapshot(instance))], using)
 
 
 # --- Bulk writes (called by AuditedQuerySet) -----------------------------------------------------
 
 
+def _bump_if(rows: int, using: str) -> None:
+    if rows:
+        DataVersion.objects.using(using).bump()
+
+
 def audited_update(queryset, values: dict, update):
     """`QuerySet.update()` with one entry per changed row: rows are read before and after."""
     if current().suppressed:
-        return update(**values)
+        with transaction.atomic(using=queryset.db):
+            count = update(**values)
+            _bump_if(count, queryset.db)
+        return count
     with transaction.atomic(using=queryset.db):
         before = {obj.pk: snapshot(obj) for obj in queryset._chain()}
         count = update(**values)
@@ -290,14 +308,15 @@ def audited_update(queryset, values: dict, update):
             old, new = _diff(before[pk], snapshot(row))
             if old or new:
                 entries.append(_entry(AuditAction.CHANGE, row, before=old, after=new))
-        _save_all(entries)
+        _save_all(entries, queryset.db)
     return count
 
 
-def record_bulk_create(model, objs) -> None:
+def record_bulk_create(model, objs, using: str) -> None:
     if current().suppressed:
+        _bump_if(len(objs), using)
         return
-    _save_all([_entry(AuditAction.CREATE, obj, after=snapshot(obj)) for obj in objs])
+    _save_all([_entry(AuditAction.CREATE, obj, after=snapshot(obj)) for obj in objs], using)
 
 
 # --- Security events -----------------------------------------------------------------------------
