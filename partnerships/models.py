@@ -140,6 +140,7 @@ class AuditedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         from partnerships import audit
 
+        DataVersion.objects.using(self.db).lock()
         created = super().bulk_create(objs, *args, **kwargs)
         audit.record_bulk_create(self.model, created, self.db)
         return created
@@ -953,6 +954,19 @@ class DataVersionQuerySet(models.QuerySet):
         """The version as this transaction sees it (0 before the first business write)."""
         return self.filter(pk=self.ROW).values_list("number", flat=True).first() or 0
 
+    def lock(self) -> None:
+        """Take the row's lock now, inside a transaction, before the rows a write will lock.
+
+        A transaction that wrote a business row holds this lock until it commits. Taken after
+        the row it would deadlock with a transaction that holds it and wants that row next;
+        taken first by every writer (the audited write path, the API before its
+        `select_for_update`) it only makes them wait. Outside a transaction, and on SQLite (one
+        writer at a time), there is nothing to order.
+        """
+        connection = connections[self.db]
+        if connection.in_atomic_block and connection.features.has_select_for_update:
+            list(self.select_for_update().filter(pk=self.ROW).values_list("pk"))
+
     def bump(self) -> None:
         """One more business write, committed or rolled back with the transaction it is in.
 
@@ -981,11 +995,11 @@ class DataVersion(models.Model):
 
     The single row is locked from a transaction's first business write until its commit, so
     writers of business records queue behind each other on PostgreSQL for that long; SQLite
-    writers queue on the database anyway. See docs/audit.md for why that is accepted.
+    writers queue on the database anyway. Writers take it before their rows (`lock`), so the
+    queue cannot deadlock. See docs/audit.md for why that is accepted.
     """
 
-    # One row, always id 1: the primary key is a constant, not a sequence.
-    id = models.PositiveSmallIntegerField(primary_key=True, default=DataVersionQuerySet.ROW)
+    # One row, always id 1 (DataVersionQuerySet.ROW), written with its id explicitly.
     number = models.BigIntegerField(_("data version"), default=0)
 
     objects = DataVersionQuerySet.as_manager()

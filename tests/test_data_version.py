@@ -102,6 +102,47 @@ def test_stats_stop_counting_a_withdrawn_project_once_the_withdrawal_commits():
     assert anonymous.get(f"/api/v1/projects/{withdrawn.pk}/").status_code == 404
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent transactions need PostgreSQL; SQLite runs one writer at a time",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_writing_the_same_records_wait_for_each_other_and_never_deadlock():
+    # Wu's import changes two sources in one transaction; Zheng saves the second one meanwhile.
+    # Had Zheng's save locked its row before the version row, each would wait for the other.
+    first, second = factories.make_source(title="甲"), factories.make_source(title="乙")
+    wu_wrote_first, wu_goes_on = threading.Event(), threading.Event()
+    failures = []
+
+    def wu():
+        with transaction.atomic():
+            Source.objects.get(pk=first.pk).save()
+            Source.objects.filter(pk=first.pk).update(publisher="吴改")
+            wu_wrote_first.set()
+            assert wu_goes_on.wait(30)
+            Source.objects.filter(pk=second.pk).update(publisher="吴改")
+
+    def zheng():
+        with transaction.atomic():
+            record = Source.objects.get(pk=second.pk)
+            record.authors = "郑改"
+            record.save()
+
+    importing = threading.Thread(target=_in_own_connection, args=(wu, failures))
+    importing.start()
+    assert wu_wrote_first.wait(30)
+    editing = threading.Thread(target=_in_own_connection, args=(zheng, failures))
+    editing.start()
+    editing.join(timeout=1)
+    wu_goes_on.set()
+    importing.join(30)
+    editing.join(30)
+
+    assert failures == []
+    assert Source.objects.get(pk=first.pk).publisher == "吴改"
+    assert Source.objects.get(pk=second.pk).authors == "郑改"
+
+
 # --- What moves the version and what does not (both databases) -----------------------------------
 
 
