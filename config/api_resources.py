@@ -40,7 +40,7 @@ from rest_framework.validators import UniqueValidator
 from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
-from partnerships.models import PublishableModel, Source
+from partnerships.models import DataVersion, PublishableModel, Source
 from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
@@ -276,7 +276,9 @@ class RegistryViewSetMixin(RegistryViewMixin):
         """Reads see what the client may read; writes reach only its districts' records."""
         if self.request.method in permissions.SAFE_METHODS:
             return self.visibility.filter(queryset)
-        # Locks the row between the If-Match check and the save (PostgreSQL).
+        # Locks the row between the If-Match check and the save (PostgreSQL); the data
+        # version's row first, as every business write takes them (DataVersion.lock).
+        DataVersion.objects.lock()
         return self.visibility.writable(queryset).select_for_update(of=("self",))
 
     def get_serializer_context(self):

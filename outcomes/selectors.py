@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Max, Q, QuerySet, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +38,7 @@ from partnerships.choices import DatePrecision, Qualifier
 from partnerships.models import (
     Agreement,
     AgreementParty,
-    AuditEntry,
+    DataVersion,
     District,
     Institution,
     Project,
@@ -690,13 +690,14 @@ def figure_breakdown(kind: str, unit: str, category: str | None = None) -> Figur
 
 
 def data_version() -> int:
-    """A number that changes whenever any business record is written.
+    """A number that changes whenever a business record is written, and only then.
 
-    Every write to a business record — through any channel, bulk loads included — leaves an
-    audit entry in the same transaction (partnerships.audit), so the newest entry's id is a
-    version of the whole registry: one primary-key lookup, and never stale after a publish.
+    The audited write path increments it in the writing transaction
+    (`partnerships.models.DataVersion`), so it turns over exactly when the write commits: a
+    value computed after reading it is at least as new as the number it is filed under. Log-ins,
+    imports and exports as events and account changes leave it alone and the cache warm.
     """
-    return AuditEntry.objects.aggregate(version=Max("id"))["version"] or 0
+    return DataVersion.objects.current()
 
 
 def cached_aggregate(key: str, compute):

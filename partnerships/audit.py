@@ -8,7 +8,14 @@ spreadsheet import, management command or shell):
   are recorded by `AuditedQuerySet` through the functions below.
 Workflow steps (publish, withdraw…) are ordinary saves inside `audit_action(...)`, so they carry
 their action instead of "change". Security events (log-ins, lock-outs, tokens, permission
-changes, imports) are explicit `record_event()` calls.
+changes, imports, backups and restores) are explicit `record_event()` calls; so are accounts,
+groups and tokens deleted (with every right they held, read before the rows go) and users or
+groups renamed, which receivers below catch whatever deletes or renames them.
+
+The same hook keeps the data version (`DataVersion`, the key of every cached total): each business
+write increments it in its own transaction, so the new number is visible exactly when the data
+is. Security events and imports or exports as events do not touch it: a log-in must not throw the
+cached totals away. Why one locked row is enough, and what it costs, is in docs/audit.md.
 
 Who and where come from a context variable: `AuditMiddleware` fills it for each request (the
 user is read at write time, because DRF authenticates a token inside the view), management
@@ -29,15 +36,16 @@ from dataclasses import dataclass, replace
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from config.proxies import client_address
 from partnerships.choices import AuditAction, AuditChannel
-from partnerships.models import AuditedModel, AuditEntry
+from partnerships.models import ApiToken, AuditedModel, AuditEntry, DataVersion
 
 # Changing only these never counts as a change worth an entry (every save moves updated_at).
 IGNORED_FIELDS = frozenset({"updated_at"})
@@ -160,11 +168,12 @@ def _stored_form(field, value):
     return value
 
 
-def snapshot(instance: models.Model) -> dict:
-    """Every stored column of `instance` (foreign keys as ids), JSON-ready."""
+def snapshot(instance: models.Model, names=None) -> dict:
+    """Every stored column of `instance` (foreign keys as ids), or those `names`, JSON-ready."""
     return {
         field.attname: _json(_stored_form(field, field.value_from_object(instance)))
         for field in instance._meta.concrete_fields
+        if names is None or field.name in names
     }
 
 
@@ -222,25 +231,60 @@ def _district_of(instance) -> int | None:
     return getattr(instance, "district_id", None)
 
 
-def record_event(action: str, *, user=None, obj=None, detail=None, district_id=None) -> AuditEntry:
-    """Write one explicit entry: a security event, an import or export, a bulk load."""
-    context = current()
+def record_event(
+    action: str,
+    *,
+    user=None,
+    obj=None,
+    detail=None,
+    district_id=None,
+    before=None,
+    after=None,
+) -> AuditEntry:
+    """Write one explicit entry: a security event, an import or export, a bulk load.
+
+    Unlike a business write it leaves the data version alone: no cached total depends on it.
+    """
+    context = replace(current(), action=None)
     if user is not None:
         context = replace(context, user=user)
-    entry = _entry(action, obj, detail=detail, district_id=district_id, context=context)
+    entry = _entry(
+        action,
+        obj,
+        detail=detail,
+        district_id=district_id,
+        before=before,
+        after=after,
+        context=context,
+    )
     entry.save()
     return entry
 
 
-def _save_all(entries: list[AuditEntry]) -> None:
+def event_columns(action: str, *, detail=None) -> dict:
+    """An event's columns (name → value), for a database the ORM does not reach: a restore
+    records itself in the database it has just replaced (partnerships.backup)."""
+    entry = _entry(action, detail=detail, context=replace(current(), action=None))
+    return {
+        field.attname: getattr(entry, field.attname)
+        for field in AuditEntry._meta.concrete_fields
+        if not field.primary_key
+    }
+
+
+def _save_all(entries: list[AuditEntry], using: str) -> None:
+    """Record business writes: their entries, and one step of the data version, in the writing
+    transaction (security events use `record_event` and leave the version alone)."""
     if entries:
-        AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.using(using).bulk_create(entries)
+        DataVersion.objects.using(using).bump()
 
 
 # --- save() and delete() -------------------------------------------------------------------------
 
 
-def _remember_before(sender, instance, raw=False, **kwargs):
+def _remember_before(sender, instance, raw=False, using=None, **kwargs):
+    DataVersion.objects.using(using).lock()
     if current().suppressed or instance._state.adding or instance.pk is None:
         instance._audit_before = None
         return
@@ -248,34 +292,50 @@ def _remember_before(sender, instance, raw=False, **kwargs):
     instance._audit_before = snapshot(stored) if stored is not None else None
 
 
-def _record_save(sender, instance, created, raw=False, **kwargs):
+def _record_save(sender, instance, created, raw=False, using=None, **kwargs):
     if current().suppressed:
+        _bump_if(1, using)
         return
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     instance._audit_before = None
     if created or before is None:
-        AuditEntry.objects.bulk_create([_entry(AuditAction.CREATE, instance, after=after)])
+        _save_all([_entry(AuditAction.CREATE, instance, after=after)], using)
         return
     before, after = _diff(before, after)
     if before or after or current().action:
-        _save_all([_entry(AuditAction.CHANGE, instance, before=before, after=after)])
+        _save_all([_entry(AuditAction.CHANGE, instance, before=before, after=after)], using)
 
 
-def _record_delete(sender, instance, **kwargs):
+def _lock_version(sender, instance, using=None, **kwargs):
+    DataVersion.objects.using(using).lock()
+
+
+def _record_delete(sender, instance, using=None, **kwargs):
     if current().suppressed:
+        _bump_if(1, using)
         return
-    _save_all([_entry(AuditAction.DELETE, instance, before=snapshot(instance))])
+    _save_all([_entry(AuditAction.DELETE, instance, before=snapshot(instance))], using)
 
 
 # --- Bulk writes (called by AuditedQuerySet) -----------------------------------------------------
 
 
+def _bump_if(rows: int, using: str) -> None:
+    if rows:
+        DataVersion.objects.using(using).bump()
+
+
 def audited_update(queryset, values: dict, update):
     """`QuerySet.update()` with one entry per changed row: rows are read before and after."""
     if current().suppressed:
-        return update(**values)
+        with transaction.atomic(using=queryset.db):
+            DataVersion.objects.using(queryset.db).lock()
+            count = update(**values)
+            _bump_if(count, queryset.db)
+        return count
     with transaction.atomic(using=queryset.db):
+        DataVersion.objects.using(queryset.db).lock()
         before = {obj.pk: snapshot(obj) for obj in queryset._chain()}
         count = update(**values)
         after_rows = queryset.model._base_manager.using(queryset.db).in_bulk(list(before))
@@ -284,14 +344,15 @@ def audited_update(queryset, values: dict, update):
             old, new = _diff(before[pk], snapshot(row))
             if old or new:
                 entries.append(_entry(AuditAction.CHANGE, row, before=old, after=new))
-        _save_all(entries)
+        _save_all(entries, queryset.db)
     return count
 
 
-def record_bulk_create(model, objs) -> None:
+def record_bulk_create(model, objs, using: str) -> None:
     if current().suppressed:
+        _bump_if(len(objs), using)
         return
-    _save_all([_entry(AuditAction.CREATE, obj, after=snapshot(obj)) for obj in objs])
+    _save_all([_entry(AuditAction.CREATE, obj, after=snapshot(obj)) for obj in objs], using)
 
 
 # --- Security events -----------------------------------------------------------------------------
@@ -334,11 +395,16 @@ def _remember_user_rights(sender, instance, raw=False, **kwargs):
     instance._audit_rights = None
     if instance.pk is None or instance._state.adding:
         return
-    stored = sender._base_manager.filter(pk=instance.pk).values(*USER_RIGHTS, "password").first()
+    stored = (
+        sender._base_manager.filter(pk=instance.pk)
+        .values(*USER_RIGHTS, "password", USERNAME)
+        .first()
+    )
     instance._audit_rights = stored
 
 
 USER_RIGHTS = ("is_active", "is_staff", "is_superuser")
+USERNAME = get_user_model().USERNAME_FIELD
 
 
 def _record_user_rights(sender, instance, created, raw=False, **kwargs):
@@ -352,30 +418,134 @@ def _record_user_rights(sender, instance, created, raw=False, **kwargs):
         return
     if before is None:
         return
-    changed = {
-        name: [before[name], getattr(instance, name)]
-        for name in USER_RIGHTS
-        if before[name] != getattr(instance, name)
-    }
+    changed = [name for name in USER_RIGHTS if before[name] != getattr(instance, name)]
     if changed:
-        record_event(AuditAction.PERMISSION_CHANGE, obj=instance, detail=changed)
+        record_event(
+            AuditAction.PERMISSION_CHANGE,
+            obj=instance,
+            detail={name: [before[name], getattr(instance, name)] for name in changed},
+            before={name: before[name] for name in changed},
+            after={name: getattr(instance, name) for name in changed},
+        )
+    if before[USERNAME] != getattr(instance, USERNAME):
+        # A renamed account signs entries under its new name: the old one must stay findable.
+        record_event(
+            AuditAction.CHANGE,
+            obj=instance,
+            before={USERNAME: before[USERNAME]},
+            after={USERNAME: getattr(instance, USERNAME)},
+        )
     if before["password"] != instance.password:
         record_event(AuditAction.PASSWORD_CHANGE, obj=instance)
 
 
+# The rights an account or a group holds through many-to-many tables. Their rows go with a
+# deleted user or group without any m2m signal, so a deletion records them beforehand.
+def _rights_of(instance) -> dict:
+    if isinstance(instance, get_user_model()):
+        return {
+            "groups": sorted(instance.groups.values_list("name", flat=True)),
+            "user_permissions": _permission_names(instance.user_permissions.all()),
+        }
+    return {
+        "permissions": _permission_names(instance.permissions.all()),
+        "users": sorted(instance.user_set.values_list(USERNAME, flat=True)),
+    }
+
+
+def _permission_names(permissions) -> list[str]:
+    return sorted(
+        f"{app_label}.{codename}"
+        for app_label, codename in permissions.values_list("content_type__app_label", "codename")
+    )
+
+
+def _related_names(model, pks) -> list[str]:
+    """What a membership change names: permissions as app.codename, groups and users by name."""
+    rows = model._base_manager.filter(pk__in=pks)
+    if model is Permission:
+        return _permission_names(rows)
+    field = USERNAME if model is get_user_model() else "name"
+    return sorted(rows.values_list(field, flat=True))
+
+
+def _membership_side(sender, instance):
+    """The through table's columns for `instance` and for the records it is linked to."""
+    mine = next(f for f in sender._meta.concrete_fields if f.related_model is type(instance))
+    other = next(f for f in sender._meta.concrete_fields if f.is_relation and f is not mine)
+    return mine.attname, other.attname
+
+
+def _linked_ids(sender, instance) -> set:
+    mine, other = _membership_side(sender, instance)
+    return set(sender._base_manager.filter(**{mine: instance.pk}).values_list(other, flat=True))
+
+
 def _record_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
-    """Groups given to or taken from users, permissions given to or taken from groups."""
-    if action not in ("post_add", "post_remove", "post_clear"):
+    """Groups given to or taken from users (either side), permissions given to or taken from
+    groups and users; with the full list before and after, as a clear() names nothing."""
+    if action.startswith("pre_"):
+        remembered = getattr(instance, "_audit_memberships", {})
+        remembered[sender] = _linked_ids(sender, instance)
+        instance._audit_memberships = remembered
         return
+    before_ids = getattr(instance, "_audit_memberships", {}).pop(sender, set())
+    after_ids = _linked_ids(sender, instance)
+    if before_ids == after_ids:
+        return
+    relation = sender._meta.label_lower
     record_event(
         AuditAction.PERMISSION_CHANGE,
         obj=instance,
         detail={
-            "relation": sender._meta.label_lower,
+            "relation": relation,
             "change": action.removeprefix("post_"),
-            "ids": sorted(pk_set or []),
+            "ids": sorted(before_ids ^ after_ids),
             "of": model._meta.label_lower,
         },
+        before={relation: _related_names(model, before_ids)},
+        after={relation: _related_names(model, after_ids)},
+    )
+
+
+def _remember_rights_before_delete(sender, instance, **kwargs):
+    instance._audit_deleted_rights = _rights_of(instance)
+
+
+def _record_account_delete(sender, instance, **kwargs):
+    """A deleted user or group, with every right it held (which went with it)."""
+    before = {"name": str(instance), **getattr(instance, "_audit_deleted_rights", {})}
+    if isinstance(instance, get_user_model()):
+        before |= {name: getattr(instance, name) for name in USER_RIGHTS}
+    record_event(AuditAction.DELETE, obj=instance, before=before)
+
+
+def _remember_group_name(sender, instance, raw=False, **kwargs):
+    instance._audit_group_name = None
+    if instance.pk is not None and not instance._state.adding:
+        stored = sender._base_manager.filter(pk=instance.pk).values("name").first()
+        instance._audit_group_name = stored["name"] if stored else None
+
+
+def _record_group_save(sender, instance, created, raw=False, **kwargs):
+    old = getattr(instance, "_audit_group_name", None)
+    if created:
+        record_event(AuditAction.CREATE, obj=instance, after={"name": instance.name})
+    elif old is not None and old != instance.name:
+        record_event(
+            AuditAction.CHANGE, obj=instance, before={"name": old}, after={"name": instance.name}
+        )
+
+
+TOKEN_FIELDS = ("name", "prefix", "scope", "expires_at", "revoked_at")
+
+
+def _record_token_delete(sender, instance, **kwargs):
+    """A token deleted, on its own or with its user: a credential that ended."""
+    record_event(
+        AuditAction.DELETE,
+        obj=instance,
+        before={"user_id": instance.user_id, **snapshot(instance, TOKEN_FIELDS)},
     )
 
 
@@ -419,18 +589,29 @@ def connect() -> None:
         label = model._meta.label_lower
         pre_save.connect(_remember_before, sender=model, dispatch_uid=f"audit-pre-{label}")
         post_save.connect(_record_save, sender=model, dispatch_uid=f"audit-save-{label}")
+        pre_delete.connect(_lock_version, sender=model, dispatch_uid=f"audit-pre-delete-{label}")
         post_delete.connect(_record_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
     user_model = get_user_model()
     pre_save.connect(_remember_user_rights, sender=user_model, dispatch_uid="audit-user-pre")
     post_save.connect(_record_user_rights, sender=user_model, dispatch_uid="audit-user-save")
+    group_model = apps.get_model("auth", "Group")
     for through in (
         user_model.groups.through,
         user_model.user_permissions.through,
-        apps.get_model("auth", "Group").permissions.through,
+        group_model.permissions.through,
     ):
         m2m_changed.connect(
             _record_membership, sender=through, dispatch_uid=f"audit-m2m-{through.__name__}"
         )
+    for model in (user_model, group_model):
+        label = model._meta.label_lower
+        pre_delete.connect(
+            _remember_rights_before_delete, sender=model, dispatch_uid=f"audit-pre-del-{label}"
+        )
+        post_delete.connect(_record_account_delete, sender=model, dispatch_uid=f"audit-del-{label}")
+    pre_save.connect(_remember_group_name, sender=group_model, dispatch_uid="audit-group-pre")
+    post_save.connect(_record_group_save, sender=group_model, dispatch_uid="audit-group-save")
+    post_delete.connect(_record_token_delete, sender=ApiToken, dispatch_uid="audit-token-delete")
     user_logged_in.connect(_on_login, dispatch_uid="audit-login")
     user_logged_out.connect(_on_logout, dispatch_uid="audit-logout")
     user_login_failed.connect(_on_login_failed, dispatch_uid="audit-login-failed")

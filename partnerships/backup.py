@@ -7,12 +7,17 @@ fresh database to check a dump), and the copy must not depend on the models of t
 """
 
 import contextlib
+import datetime
 import glob
+import json
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import sys
+from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,7 @@ import psycopg
 from django.conf import settings
 from django.utils import timezone
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
@@ -233,7 +239,146 @@ def row_counts(target: Target) -> dict[str, int]:
         return counts
 
 
-# SQLite ---------------------------------------------------------------------------------------
+# The audit trail across a restore ---------------------------------------------------------------
+# A restore replaces the audit trail with the backup's: entries written since the backup vanish.
+# So the entries are read before (ids and actions only: a trail of millions fits in a few MB),
+# compared with the restored ones afterwards, and the restore records itself in the restored
+# database with what it rolled back. The tables are named here rather than taken from the models,
+# like everything in this module, because the restored schema is the backup's.
+
+AUDIT_TABLE = "partnerships_auditentry"
+VERSION_TABLE = "partnerships_dataversion"
+AUDIT_COLUMNS = (
+    "at",
+    "action",
+    "channel",
+    "user_id",
+    "username",
+    "model",
+    "object_id",
+    "object_repr",
+    "district_id",
+    "before",
+    "after",
+    "detail",
+    "request_id",
+    "client_address",
+)
+JSON_COLUMNS = frozenset({"before", "after", "detail"})
+
+
+@dataclass
+class Trail:
+    """The audit entries of a database (ids ascending, each entry's action) and its data version."""
+
+    ids: array = field(default_factory=lambda: array("q"))
+    actions: list[str] = field(default_factory=list)
+    version: int = 0
+
+
+def trail(target: Target) -> Trail:
+    """The target's audit entries and data version; empty when it has none (a fresh database)."""
+    found = Trail()
+    read = _pg_trail if target.engine == POSTGRESQL else _sqlite_trail
+    found.version = read(target, found)
+    return found
+
+
+def _add_entries(found: Trail, rows) -> None:
+    for pk, action in rows:
+        found.ids.append(pk)
+        found.actions.append(sys.intern(action))
+
+
+def rolled_back(before: Trail, after: Trail) -> dict:
+    """The entries of `before` missing from `after`: count, id ranges and actions."""
+    restored = iter(after.ids)
+    current = next(restored, None)
+    ranges, actions = [], Counter()
+    for pk, action in zip(before.ids, before.actions, strict=True):
+        while current is not None and current < pk:
+            current = next(restored, None)
+        if current == pk:
+            continue
+        actions[action] += 1
+        if ranges and ranges[-1][1] == pk - 1:
+            ranges[-1][1] = pk
+        else:
+            ranges.append([pk, pk])
+    return {
+        "count": actions.total(),
+        "id_ranges": ranges,
+        "actions": dict(sorted(actions.items())),
+    }
+
+
+def record_restore(target: Target, entry: dict, before: Trail) -> bool:
+    """Write the restore's own audit `entry` (column → value) into the restored target.
+
+    Its id, and the ids after it, follow every id of the replaced trail (`before`): the ids it
+    reports as rolled back are never given to another entry. The data version moves past both
+    the restored and the replaced number, so that no total cached for the replaced data is
+    taken for the restored data. False when the backup has no audit trail to write to.
+    """
+    id_floor = before.ids[-1] if before.ids else 0
+    try:
+        if target.engine == POSTGRESQL:
+            return _pg_record(target, entry, id_floor, before.version)
+        return _sqlite_record(target, entry, id_floor, before.version)
+    except (psycopg.Error, sqlite3.Error) as error:
+        raise BackupError(
+            f"the restore is complete but could not be recorded in its audit trail: {error}"
+        ) from None
+
+
+def _sqlite_trail(target: Target, found: Trail) -> int:
+    path = Path(target.name)
+    if not path.is_file():
+        return 0
+    with contextlib.closing(_sqlite_read_only(path)) as connection:
+        tables = _sqlite_tables(connection)
+        if AUDIT_TABLE in tables:
+            _add_entries(
+                found,
+                connection.execute(f"SELECT id, action FROM {AUDIT_TABLE} ORDER BY id"),  # noqa: S608 - a constant
+            )
+        version = (
+            connection.execute(f"SELECT max(number) FROM {VERSION_TABLE}").fetchone()[0]  # noqa: S608 - a constant
+            if VERSION_TABLE in tables
+            else None
+        )
+    return version or 0
+
+
+def _sqlite_tables(connection) -> set[str]:
+    return {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+
+
+def _sqlite_record(target: Target, entry: dict, id_floor: int, version_floor: int) -> bool:
+    values = {
+        column: json.dumps(value) if column in JSON_COLUMNS and value is not None else value
+        for column, value in entry.items()
+    }
+    # Django keeps SQLite datetimes as naive UTC text.
+    values["at"] = entry["at"].astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    with contextlib.closing(sqlite3.connect(target.name)) as connection, connection:
+        tables = _sqlite_tables(connection)
+        if AUDIT_TABLE not in tables:
+            return False
+        # AUTOINCREMENT: sqlite_sequence follows the explicit id.
+        connection.execute(
+            f"INSERT INTO {AUDIT_TABLE} (id, {', '.join(AUDIT_COLUMNS)}) "  # noqa: S608 - constants
+            f"SELECT max(coalesce(max(id), 0), ?) + 1, {', '.join('?' for _ in AUDIT_COLUMNS)} "
+            f"FROM {AUDIT_TABLE}",
+            [id_floor, *(values[column] for column in AUDIT_COLUMNS)],
+        )
+        if VERSION_TABLE in tables:
+            connection.execute(
+                f"INSERT INTO {VERSION_TABLE} (id, number) VALUES (1, ?) "  # noqa: S608 - a constant
+                f"ON CONFLICT (id) DO UPDATE SET number = max({VERSION_TABLE}.number + 1, ?)",
+                [version_floor + 1, version_floor + 1],
+            )
+    return True
 
 
 def _sqlite_quote(name: str) -> str:
@@ -285,6 +430,53 @@ def _pg_connect(target: Target) -> psycopg.Connection:
         return psycopg.connect(**parameters, autocommit=True)
     except psycopg.Error as error:
         raise BackupError(f"cannot connect to {target}: {error}") from None
+
+
+def _pg_has_table(connection, table: str) -> bool:
+    return connection.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()[0]
+
+
+def _pg_trail(target: Target, found: Trail) -> int:
+    with _pg_connect(target) as connection:
+        if not _pg_has_table(connection, AUDIT_TABLE):
+            return 0
+        _add_entries(
+            found,
+            connection.cursor().stream(f"SELECT id, action FROM {AUDIT_TABLE} ORDER BY id"),  # noqa: S608 - a constant
+        )
+        version = (
+            connection.execute(f"SELECT max(number) FROM {VERSION_TABLE}").fetchone()[0]  # noqa: S608 - a constant
+            if _pg_has_table(connection, VERSION_TABLE)
+            else None
+        )
+    return version or 0
+
+
+def _pg_record(target: Target, entry: dict, id_floor: int, version_floor: int) -> bool:
+    values = [
+        Jsonb(entry[column])
+        if column in JSON_COLUMNS and entry[column] is not None
+        else entry[column]
+        for column in AUDIT_COLUMNS
+    ]
+    with _pg_connect(target) as connection, connection.transaction():
+        if not _pg_has_table(connection, AUDIT_TABLE):
+            return False
+        (pk,) = connection.execute(
+            f"INSERT INTO {AUDIT_TABLE} (id, {', '.join(AUDIT_COLUMNS)}) "  # noqa: S608 - constants
+            f"SELECT greatest(coalesce(max(id), 0), %s) + 1, "
+            f"{', '.join('%s' for _ in AUDIT_COLUMNS)} FROM {AUDIT_TABLE} RETURNING id",
+            [id_floor, *values],
+        ).fetchone()
+        connection.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [AUDIT_TABLE, pk])
+        if _pg_has_table(connection, VERSION_TABLE):
+            connection.execute(
+                f"INSERT INTO {VERSION_TABLE} (id, number) VALUES (1, %s) "  # noqa: S608 - a constant
+                f"ON CONFLICT (id) DO UPDATE SET number = "
+                f"greatest({VERSION_TABLE}.number + 1, %s)",
+                [version_floor + 1, version_floor + 1],
+            )
+    return True
 
 
 def _pg_server_major(target: Target) -> int:

@@ -84,6 +84,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Spreadsheet exported")
     BULK_LOAD = "bulk_load", _("Bulk load")
     PURGE = "purge", _("Audit entries purged")
+    BACKUP = "backup", _("Database backed up")
+    RESTORE = "restore", _("Database restored")
 
     record_actions = nonmember(("create", "change", "delete"))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -149,8 +149,9 @@ class AuditedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         from partnerships import audit
 
+        DataVersion.objects.using(self.db).lock()
         created = super().bulk_create(objs, *args, **kwargs)
-        audit.record_bulk_create(self.model, created)
+        audit.record_bulk_create(self.model, created, self.db)
         return created
 
 
@@ -1131,6 +1132,71 @@ class PasswordStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.changed_at:%Y-%m-%d}"
+
+
+class DataVersionQuerySet(models.QuerySet):
+    ROW = 1
+
+    def current(self) -> int:
+        """The version as this transaction sees it (0 before the first business write)."""
+        return self.filter(pk=self.ROW).values_list("number", flat=True).first() or 0
+
+    def lock(self) -> None:
+        """Take the row's lock now, inside a transaction, before the rows a write will lock.
+
+        A transaction that wrote a business row holds this lock until it commits. Taken after
+        the row it would deadlock with a transaction that holds it and wants that row next;
+        taken first by every writer (the audited write path, the API before its
+        `select_for_update`) it only makes them wait. Outside a transaction, and on SQLite (one
+        writer at a time), there is nothing to order.
+        """
+        connection = connections[self.db]
+        if connection.in_atomic_block and connection.features.has_select_for_update:
+            list(self.select_for_update().filter(pk=self.ROW).values_list("pk"))
+
+    def bump(self) -> None:
+        """One more business write, committed or rolled back with the transaction it is in.
+
+        An upsert, not an UPDATE: a test database flushed between tests has no row, and the
+        first writer must not fail for that. Both PostgreSQL and SQLite (3.24+) speak it.
+        """
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (id, number) VALUES (%s, 1) "  # noqa: S608 - our table
+                "ON CONFLICT (id) DO UPDATE SET number = "
+                f"{table}.number + 1",
+                [self.ROW],
+            )
+
+
+class DataVersion(models.Model):
+    """One number that grows with every business write, for caches keyed by the data.
+
+    The audited write path (`partnerships.audit`) increments it in the writing transaction, so
+    the new number becomes visible exactly when the data does: a reader that reads the version
+    first and computes afterwards never files old figures under a new version (under READ
+    COMMITTED, every statement after seeing the number sees that commit's rows). Security events
+    — log-ins, imports and exports as events, account changes — do not touch it.
+
+    The single row is locked from a transaction's first business write until its commit, so
+    writers of business records queue behind each other on PostgreSQL for that long; SQLite
+    writers queue on the database anyway. Writers take it before their rows (`lock`), so the
+    queue cannot deadlock. See docs/audit.md for why that is accepted.
+    """
+
+    # One row, always id 1 (DataVersionQuerySet.ROW), written with its id explicitly.
+    number = models.BigIntegerField(_("data version"), default=0)
+
+    objects = DataVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data version")
+
+    def __str__(self) -> str:
+        return str(self.number)
 
 
 class AuditEntryQuerySet(models.QuerySet):

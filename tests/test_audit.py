@@ -15,8 +15,9 @@ import sys
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -506,6 +507,233 @@ def test_permission_changes_tokens_and_deactivation_are_recorded():
     assert {"is_active": [True, False]} in permission_changes
     assert [e.detail["scope"] for e in _events(AuditAction.TOKEN_CREATE)] == ["write", "read"]
     assert len(_events(AuditAction.TOKEN_REVOKE)) == 2
+
+
+# --- Accounts and rights: the walk over every security-relevant change ---------------------------
+# Each story: Qian, the security administrator, makes one change to He's account, a group or a
+# token; the change must leave exactly these entries: (action, record type, record, who, before,
+# after). Backups and restores are recorded by their commands (tests/test_backup.py:
+# test_restore_into_the_same_*_records_*).
+
+VIEW_SOURCE = "partnerships.view_source"
+ADD_SOURCE = "partnerships.add_source"
+
+
+def _permission(name):
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def _he_in_a_group():
+    group = Group.objects.create(name="来源查看")
+    group.permissions.add(_permission(VIEW_SOURCE))
+    he = User.objects.create_user("he", password="unused-password")
+    he.groups.add(group)
+    he.user_permissions.add(_permission(ADD_SOURCE))
+    return he, group
+
+
+def _group_deleted():
+    _he, group = _he_in_a_group()
+    before = {"name": "来源查看", "permissions": [VIEW_SOURCE], "users": ["he"]}
+    return group.delete, [("delete", "auth.group", "来源查看", before, None)]
+
+
+def _group_renamed():
+    _he, group = _he_in_a_group()
+
+    def rename():
+        group.name = "来源审阅"
+        group.save()
+
+    return rename, [
+        ("change", "auth.group", "来源审阅", {"name": "来源查看"}, {"name": "来源审阅"})
+    ]
+
+
+def _membership(relation, before, after, record="he"):
+    model = "auth.user" if record == "he" else "auth.group"
+    return ("permission_change", model, record, {relation: before}, {relation: after})
+
+
+def _group_permission_added():
+    _he, group = _he_in_a_group()
+    return (
+        lambda: group.permissions.add(_permission(ADD_SOURCE)),
+        [
+            _membership(
+                "auth.group_permissions", [VIEW_SOURCE], [ADD_SOURCE, VIEW_SOURCE], "来源查看"
+            )
+        ],
+    )
+
+
+def _group_permission_removed():
+    _he, group = _he_in_a_group()
+    return (
+        lambda: group.permissions.remove(_permission(VIEW_SOURCE)),
+        [_membership("auth.group_permissions", [VIEW_SOURCE], [], "来源查看")],
+    )
+
+
+def _group_permissions_cleared():
+    _he, group = _he_in_a_group()
+    return (
+        group.permissions.clear,
+        [_membership("auth.group_permissions", [VIEW_SOURCE], [], "来源查看")],
+    )
+
+
+def _user_permission_removed():
+    he, _group = _he_in_a_group()
+    return (
+        lambda: he.user_permissions.remove(_permission(ADD_SOURCE)),
+        [_membership("auth.user_user_permissions", [ADD_SOURCE], [])],
+    )
+
+
+def _user_permissions_cleared():
+    he, _group = _he_in_a_group()
+    return (
+        he.user_permissions.clear,
+        [_membership("auth.user_user_permissions", [ADD_SOURCE], [])],
+    )
+
+
+def _user_permission_added():
+    he, _group = _he_in_a_group()
+    return (
+        lambda: he.user_permissions.add(_permission(VIEW_SOURCE)),
+        [_membership("auth.user_user_permissions", [ADD_SOURCE], [ADD_SOURCE, VIEW_SOURCE])],
+    )
+
+
+def _membership_removed():
+    he, group = _he_in_a_group()
+    return (
+        lambda: he.groups.remove(group),
+        [_membership("auth.user_groups", ["来源查看"], [])],
+    )
+
+
+def _memberships_cleared():
+    he, _group = _he_in_a_group()
+    return he.groups.clear, [_membership("auth.user_groups", ["来源查看"], [])]
+
+
+def _member_removed_from_the_group():
+    he, group = _he_in_a_group()
+    return (
+        lambda: group.user_set.remove(he),
+        [_membership("auth.user_groups", ["he"], [], "来源查看")],
+    )
+
+
+def _user_renamed():
+    he, _group = _he_in_a_group()
+
+    def rename():
+        he.username = "he-renamed"
+        he.save()
+
+    return rename, [
+        ("change", "auth.user", "he-renamed", {"username": "he"}, {"username": "he-renamed"})
+    ]
+
+
+def _token_before(token):
+    return {
+        "user_id": token.user_id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scope": token.scope,
+        # As the API shows times: ISO 8601, milliseconds.
+        "expires_at": DjangoJSONEncoder().default(token.expires_at),
+        "revoked_at": None,
+    }
+
+
+def _user_deleted():
+    he, _group = _he_in_a_group()
+    token, _plain = api_token_create(user=he, name="同步", scope=TokenScope.WRITE)
+    before = {
+        "name": "he",
+        "groups": ["来源查看"],
+        "user_permissions": [ADD_SOURCE],
+        "is_active": True,
+        "is_staff": False,
+        "is_superuser": False,
+    }
+    return he.delete, [
+        ("delete", "partnerships.apitoken", str(token), _token_before(token), None),
+        ("delete", "auth.user", "he", before, None),
+    ]
+
+
+def _token_deleted():
+    he, _group = _he_in_a_group()
+    token, _plain = api_token_create(user=he, name="同步")
+    return token.delete, [
+        ("delete", "partnerships.apitoken", str(token), _token_before(token), None)
+    ]
+
+
+SECURITY_CHANGES = {
+    "group deleted": _group_deleted,
+    "group renamed": _group_renamed,
+    "permission added to a group": _group_permission_added,
+    "permission removed from a group": _group_permission_removed,
+    "permissions of a group cleared": _group_permissions_cleared,
+    "permission added to a user": _user_permission_added,
+    "permission removed from a user": _user_permission_removed,
+    "permissions of a user cleared": _user_permissions_cleared,
+    "membership removed": _membership_removed,
+    "memberships cleared": _memberships_cleared,
+    "member removed from the group's side": _member_removed_from_the_group,
+    "user renamed": _user_renamed,
+    "user deleted with the token that ends with it": _user_deleted,
+    "token deleted": _token_deleted,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", sorted(SECURITY_CHANGES))
+def test_every_change_to_accounts_groups_permissions_and_tokens_is_recorded(change):
+    qian = User.objects.create_user("qian", password="unused-password", is_staff=True)
+    perform, expected = SECURITY_CHANGES[change]()
+    newest = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+
+    with audit.audit_context(user=qian):
+        perform()
+
+    recorded = AuditEntry.objects.filter(id__gt=newest).order_by("id")
+    assert [
+        (e.action, e.model, e.object_repr, e.username, e.before, e.after) for e in recorded
+    ] == [
+        (action, model, name, "qian", before, after)
+        for action, model, name, before, after in expected
+    ]
+    assert {e.user_id for e in recorded} == {qian.pk}
+
+
+@pytest.mark.django_db
+def test_deleting_a_group_in_the_back_office_is_recorded_with_its_rights(superuser_client):
+    he, group = _he_in_a_group()
+    group_id = group.pk
+
+    response = superuser_client.post(admin_url(Group, "delete", group.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert Group.objects.filter(pk=group_id).count() == 0
+    assert list(he.groups.all()) == []
+    (entry,) = AuditEntry.objects.filter(model="auth.group", action=AuditAction.DELETE)
+    assert (entry.object_id, entry.username, entry.client_address, entry.before, entry.after) == (
+        str(group_id),
+        "auditor-admin",
+        "10.1.2.3",
+        {"name": "来源查看", "permissions": [VIEW_SOURCE], "users": ["he"]},
+        None,
+    )
 
 
 @pytest.mark.django_db

@@ -13,7 +13,9 @@ PostgreSQL tests run only when DATABASE_URL is a PostgreSQL URL whose user may C
 """
 
 import contextlib
+import getpass
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -78,6 +80,19 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# The restore records itself in the audit trail and moves the data version: the tables (and the
+# sequence) that hold them are compared on their own.
+TRAIL_TABLES = ("partnerships_auditentry", "partnerships_dataversion", "sqlite_sequence")
+
+
+def without_trail(fingerprint: dict) -> dict:
+    return {
+        name: value
+        for name, value in fingerprint.items()
+        if not any(table in name for table in TRAIL_TABLES)
+    }
+
+
 # SQLite ---------------------------------------------------------------------------------------
 
 
@@ -108,6 +123,28 @@ def sqlite_fingerprint(path: Path) -> dict[str, tuple[int, str]]:
             digest = hashlib.sha256("\n".join(map(repr, rows)).encode())
             fingerprint[table] = (len(rows), digest.hexdigest())
     return fingerprint
+
+
+def sqlite_entries(path: Path) -> list[tuple]:
+    """(id, action, username, detail) of every audit entry, oldest first."""
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        rows = connection.execute(
+            "SELECT id, action, username, detail FROM partnerships_auditentry ORDER BY id"
+        ).fetchall()
+    return [
+        (pk, action, user, json.loads(detail) if detail else None)
+        for pk, action, user, detail in rows
+    ]
+
+
+def sqlite_sequences(path: Path) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        return dict(connection.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+
+
+def sqlite_data_version(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+        return connection.execute("SELECT number FROM partnerships_dataversion").fetchone()[0]
 
 
 @pytest.fixture
@@ -144,12 +181,74 @@ def test_sqlite_backup_then_restore_into_new_file_keeps_every_row_slow(tmp_path)
         database_url=UNTOUCHED,
     )
 
-    expected = sqlite_fingerprint(source)
+    expected = sqlite_fingerprint(dump)
     assert expected["outcomes_outcome"][0] > 0  # the article was loaded: not an empty match
-    assert sqlite_fingerprint(restored) == expected
+    assert without_trail(sqlite_fingerprint(restored)) == without_trail(expected)
+    # sqlite_sequence holds each table's last id: the audit table's moved by one, no other.
+    assert sqlite_sequences(restored) == sqlite_sequences(dump) | {
+        "partnerships_auditentry": sqlite_sequences(dump)["partnerships_auditentry"] + 1
+    }
+    # The trail is the backup's and one more entry: the restore's own.
+    assert sqlite_entries(restored)[:-1] == sqlite_entries(dump)
+    assert sqlite_entries(restored)[-1][1] == "restore"
     assert printed_row_counts(result.stdout) == {
         table: count for table, (count, _digest) in expected.items() if table != "sqlite_sequence"
+    } | {"partnerships_auditentry": expected["partnerships_auditentry"][0] + 1}
+
+
+# A younger business write, as an operator's shell session would make it.
+WRITE_A_SOURCE = "from tests import factories; factories.make_source(title='备份之后的来源')"
+
+
+def test_restore_into_the_same_sqlite_database_records_what_it_rolled_back_slow(tmp_path):
+    # Zhao, the operator, backs up, works on, then restores the older backup over the database.
+    source = tmp_path / "registry.sqlite3"
+    url = sqlite_url(source)
+    manage("migrate", "--noinput", database_url=url)
+    manage("load_article", database_url=url)
+    dump = tmp_path / "older.sqlite3"
+    manage("backup_db", "--output", dump, database_url=url)
+    manage("shell", "-c", WRITE_A_SOURCE, database_url=url)
+    manage("backup_db", "--output", tmp_path / "younger.sqlite3", database_url=url)
+    before = sqlite_entries(source)
+    version_before = sqlite_data_version(source)
+    younger = before[len(sqlite_entries(dump)) :]
+
+    result = manage("restore_db", dump, "--yes", database_url=url)
+
+    operator = getpass.getuser()
+    first_backup = younger[0]
+    assert (first_backup[1], first_backup[2]) == ("backup", f"{operator} (backup_db)")
+    assert first_backup[3] == {
+        "file": str(dump.resolve()),
+        "bytes": dump.stat().st_size,
+        "database": f"SQLite file {source}",
     }
+    after = sqlite_entries(source)
+    assert after[:-1] == sqlite_entries(dump)
+    pk, action, username, detail = after[-1]
+    assert (action, username) == ("restore", f"{operator} (restore_db)")
+    assert detail == {
+        "file": str(dump.resolve()),
+        "database": f"SQLite file {source}",
+        "rolled_back": {
+            "count": len(younger),
+            "id_ranges": [[younger[0][0], younger[-1][0]]],
+            "actions": {"backup": 2, "create": 1},
+        },
+    }
+    assert pk > younger[-1][0]
+    assert [entry[1] for entry in younger] == ["backup", "create", "backup"]
+    assert (
+        f"Rolled back 3 audit entries the backup did not hold "
+        f"(ids {younger[0][0]}-{younger[-1][0]}; backup: 2, create: 1).\n"
+    ) in result.stdout
+    # No number of the replaced data is reused: totals cached for it are never served again.
+    assert sqlite_data_version(source) == version_before + 1
+    assert (
+        sqlite_fingerprint(source)["partnerships_source"]
+        == sqlite_fingerprint(dump)["partnerships_source"]
+    )
 
 
 def test_backup_db_writes_to_backups_folder_by_default(tmp_path, small_sqlite):
@@ -404,6 +503,19 @@ def pg_fingerprint(url: str) -> dict[str, tuple]:
     return fingerprint
 
 
+def pg_entries(url: str) -> list[tuple]:
+    """(id, action, username, detail) of every audit entry, oldest first."""
+    with psycopg.connect(url) as connection:
+        return connection.execute(
+            "SELECT id, action, username, detail FROM partnerships_auditentry ORDER BY id"
+        ).fetchall()
+
+
+def pg_data_version(url: str) -> int:
+    with psycopg.connect(url) as connection:
+        return connection.execute("SELECT number FROM partnerships_dataversion").fetchone()[0]
+
+
 @pytest.fixture(scope="module")
 def loaded_pg_dump(tmp_path_factory):
     """A database with the article loaded, and its backup_db dump: (url, dump path).
@@ -436,7 +548,10 @@ def test_postgresql_dump_restored_into_fresh_database_keeps_every_row_slow(
 
     expected = pg_fingerprint(source)
     assert expected["outcomes_outcome"][0] > 0  # the article was loaded: not an empty match
-    assert pg_fingerprint(fresh) == expected
+    assert without_trail(pg_fingerprint(fresh)) == without_trail(expected)
+    # The source has its backup's entry (written after the dump), the copy its restore's.
+    assert pg_entries(fresh)[:-1] == pg_entries(source)[:-1]
+    assert (pg_entries(source)[-1][1], pg_entries(fresh)[-1][1]) == ("backup", "restore")
     assert printed_row_counts(result.stdout) == {
         table: values[0] for table, values in expected.items() if not table.startswith("sequence ")
     }
@@ -523,3 +638,38 @@ def test_backup_db_shows_pg_dump_errors(fresh_pg_database, tmp_path):
         # The database itself is dropped by fresh_pg_database.
         with psycopg.connect(pg_url("postgres"), autocommit=True) as admin:
             admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+@needs_postgresql
+def test_restore_of_an_older_dump_into_the_same_postgresql_database_records_itself_slow(
+    loaded_pg_dump, fresh_pg_database
+):
+    # The trigger that keeps audit entries immutable stays in place and does not stop the
+    # restore: pg_restore drops and recreates the table, and the restore's entry is an INSERT.
+    _source, dump = loaded_pg_dump
+    target = fresh_pg_database()
+    manage("restore_db", dump, "--yes", "--database-url", target, database_url=UNTOUCHED)
+    manage("shell", "-c", WRITE_A_SOURCE, database_url=target)
+    before = pg_entries(target)
+    version_before = pg_data_version(target)
+
+    manage("restore_db", dump, "--yes", database_url=target)
+
+    after = pg_entries(target)
+    younger = before[-2:]
+    assert [entry[1] for entry in younger] == ["restore", "create"]
+    assert after[:-1] == before[:-2]
+    _pk, action, username, detail = after[-1]
+    assert (action, username) == ("restore", f"{getpass.getuser()} (restore_db)")
+    assert detail["rolled_back"] == {
+        "count": 2,
+        "id_ranges": [[younger[0][0], younger[1][0]]],
+        "actions": {"create": 1, "restore": 1},
+    }
+    assert pg_data_version(target) == version_before + 1
+    with psycopg.connect(target) as connection:
+        assert connection.execute(
+            "SELECT count(*) FROM partnerships_source WHERE title = '备份之后的来源'"
+        ).fetchone() == (0,)
+        with pytest.raises(psycopg.errors.RaiseException, match="cannot be changed"):
+            connection.execute("UPDATE partnerships_auditentry SET username = 'x'")

@@ -419,7 +419,7 @@ def test_stats_queries_do_not_grow_with_outcomes_and_repeat_from_the_cache(
     response, three = queries_of(anonymous_api, url, group_by="year")
     _again, cached = queries_of(anonymous_api, url, group_by="year")
 
-    # 1. the data version (newest audit entry)  2. the public outcomes' rows
+    # 1. the data version (its one row)  2. the public outcomes' rows
     assert (len(one), len(three)) == (2, 2), three
     # Nothing written since: the totals come from the cache, keyed by the data version.
     assert len(cached) == 1, cached

@@ -43,6 +43,7 @@ def normalise(text: str) -> str:
 NOT_CONTENT = {
     "partnerships.ApiToken",
     "partnerships.AuditEntry",
+    "partnerships.DataVersion",
     "partnerships.Deletion",
     "partnerships.DistrictRole",
     "partnerships.PasswordStatus",

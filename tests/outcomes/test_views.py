@@ -229,7 +229,7 @@ def test_dashboard_query_count_does_not_grow_with_records(client, db):
     three, sql = count_queries(client, "/")
     again, cached_sql = count_queries(client, "/")
 
-    # 1. the data version (the newest audit entry's id)
+    # 1. the data version (its one row)
     # 2. agreements and phases (one aggregate)  3. projects and sub-projects (one aggregate)
     # 4. partner institutions  5. projects per district, year and field
     # 6. agreements per district and year  7. enterprises per district
