@@ -39,9 +39,9 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.urls import replace_query_param
 
-from config.proxies import client_address
 from partnerships.choices import PublicationState, RecordAction
 from partnerships.models import ApiToken
+from partnerships.proxies import client_address
 from partnerships.selectors import NOT_YOURS, publicly_cited_q, why_not, writable_district_ids
 
 # Ids are 64-bit; a larger number is no id at all (and would overflow SQLite's integers).
@@ -207,7 +207,7 @@ class RecordPolicy(permissions.BasePermission):
 
 class ApiRateThrottle(SimpleRateThrottle):
     """Per client address without a token ("anon" rate), per user with one ("user" rate); the
-    address is the one behind our trusted proxies (config/proxies.py).
+    address is the one behind our trusted proxies (partnerships/proxies.py).
 
     Rates are read per request so that settings changes (and tests) take effect; the outcome
     is left on the request for `RegistryViewMixin` to send as `X-RateLimit-*` headers.

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
-from config.proxies import parse_trusted_proxies
+from partnerships.proxies import parse_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -234,7 +234,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.accounts.lockout_response"
 # The address behind our own proxies, as the audit trail and the API throttle see it.
-AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
+AXES_CLIENT_IP_CALLABLE = "partnerships.proxies.client_address"
 # Staff must change a password this old (and on first log-in); see config.accounts.
 PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
 # Idle timeout: the session cookie and row expire 30 minutes after the latest request.
@@ -259,8 +259,8 @@ if AUDIT_RETENTION_DAYS < AUDIT_MINIMUM_RETENTION_DAYS:
 # --- Security ------------------------------------------------------------------------------------
 # Our own reverse proxies (addresses or networks, comma-separated; `unix` for one that connects
 # over gunicorn's unix socket). Only a request from one of them has its client taken from
-# X-Forwarded-For (config/proxies.py); from anyone else the header is ignored. Empty: the peer is
-# the client.
+# X-Forwarded-For (partnerships/proxies.py); from anyone else the header is ignored. Empty: the
+# peer is the client.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
 parse_trusted_proxies(TRUSTED_PROXIES)
 # The largest request body Django (form posts) and the API's JSON parser accept: API writes are

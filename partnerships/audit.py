@@ -43,9 +43,9 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from config.proxies import client_address
 from partnerships.choices import AuditAction, AuditChannel
 from partnerships.models import ApiToken, AuditedModel, AuditEntry, DataVersion
+from partnerships.proxies import client_address
 
 # Changing only these never counts as a change worth an entry (every save moves updated_at).
 IGNORED_FIELDS = frozenset({"updated_at"})

@@ -17,9 +17,9 @@ from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
-from config.proxies import client_address
 from partnerships.choices import AuditAction
 from partnerships.models import AuditEntry
+from partnerships.proxies import client_address
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = "127.0.0.1"
