@@ -39,7 +39,7 @@ from rest_framework.settings import api_settings
 from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
-from partnerships.models import PublishableModel
+from partnerships.models import DatabaseBusy, PublishableModel
 from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
@@ -213,6 +213,17 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database did not answer in time (a lock held by a long write, a restart): nothing
+    was written and nothing was judged; the same request may succeed in a few seconds."""
+
+    status_code = 503
+    default_detail = DatabaseBusy.message
+    default_code = "database_busy"
+    # DRF's exception handler sends `wait` as Retry-After.
+    wait = 5
+
+
 def etag_of(content: bytes) -> str:
     return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
 
@@ -224,6 +235,11 @@ def representation_etag(data) -> str:
 
 class RegistryViewMixin:
     """Response headers of every API view: rate limits, and ETags with 304 on reads."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DatabaseBusy):
+            exc = ServiceUnavailable()
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -31,7 +31,7 @@ from companies.models import Sector
 from config.spreadsheet_checks import escape_cell
 from config.spreadsheet_templates import ID_COLUMN, TEMPLATES
 from partnerships.choices import RecordAction
-from partnerships.models import District, Institution
+from partnerships.models import DatabaseBusy, District, Institution
 from partnerships.selectors import NOT_YOURS, back_office_records, choices_for, why_not
 
 
@@ -503,6 +503,11 @@ class RegistryResource(resources.ModelResource):
         # The sheet's own row number: the headings are row 1.
         self.row_number = kwargs["row_number"] + 1
         row_result = super().import_row(row, instance_loader, **kwargs)
+        for error in row_result.errors:
+            if isinstance(error.error, DatabaseBusy):
+                # Not this row's fault, and every later row would wait for the same lock: the
+                # whole import stops, rolled back, and the page says to try again.
+                raise error.error
         row_result.number = self.row_number
         return row_result
 

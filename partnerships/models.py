@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DatabaseError, OperationalError, connections, models, router
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -160,6 +160,56 @@ class AuditedModel(models.Model):
     def audit_district_id(self) -> int | None:
         """The district whose record this is, so auditors can be given one district's trail."""
         return getattr(self, "district_id", None)
+
+    def full_clean(self, *args, **kwargs):
+        """Validate, telling "invalid" apart from "the database could not answer".
+
+        Django's `Q.check()`, which validates conditional unique constraints and check
+        constraints, logs a database error and answers "condition holds": a lock timeout then
+        reads as "This patent is already recorded.", which clients take as final. Every query
+        of the validation is watched instead, and a database that fails to answer raises
+        `DatabaseBusy` (503 in the API, "try again" in the back office and imports).
+        """
+        wrappers = connections[router.db_for_write(type(self), instance=self)].execute_wrappers
+        failures = []
+        refusal = None
+        # Outermost, so that it sees an error whichever layer raised it.
+        wrapper = recording_failures(failures)
+        wrappers.insert(0, wrapper)
+        try:
+            super().full_clean(*args, **kwargs)
+        except ValidationError as error:
+            refusal = error
+        except OperationalError as error:
+            raise DatabaseBusy from error
+        finally:
+            wrappers.remove(wrapper)
+        for failure in failures:
+            if isinstance(failure, OperationalError):
+                raise DatabaseBusy from failure
+        if refusal is not None:
+            raise refusal
+
+
+class DatabaseBusy(Exception):
+    """The database did not answer a validation query (lock or statement timeout, connection
+    lost): the record is neither valid nor invalid yet, and the same request may succeed when
+    retried."""
+
+    message = _("The database is busy; nothing was saved. Try again in a few seconds.")
+
+
+def recording_failures(failures: list):
+    """A connection execute_wrapper that notes each database error, even one caught later."""
+
+    def wrapper(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except DatabaseError as error:
+            failures.append(error)
+            raise
+
+    return wrapper
 
 
 class PublishableQuerySet(AuditedQuerySet):
