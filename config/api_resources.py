@@ -16,7 +16,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CheckConstraint, ProtectedError, Q, RestrictedError, UniqueConstraint
 from django.http import HttpResponseNotModified
 from django.utils import timezone
@@ -237,7 +237,9 @@ class RegistryViewMixin:
     """Response headers of every API view: rate limits, and ETags with 304 on reads."""
 
     def handle_exception(self, exc):
-        if isinstance(exc, DatabaseBusy):
+        # A lock or statement timeout, a lost connection: the request's transaction was rolled
+        # back, and the same request may succeed when retried (DatabaseBusy: during validation).
+        if isinstance(exc, DatabaseBusy | OperationalError):
             exc = ServiceUnavailable()
         return super().handle_exception(exc)
 

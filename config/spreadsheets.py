@@ -229,11 +229,18 @@ def unexpected(error, row=None) -> Problem:
     return Problem(row, "", _("This row could not be saved; check it against the template."))
 
 
+# The preview's table shows this many rows that create or change a record; the rest are
+# counted. A 5,000-row table would take seconds to render, and nobody reads it.
+PREVIEW_ROWS = 200
+
+
 def preview_of(result) -> dict:
     totals = result.totals
+    changes = [row for row in result.rows if row.import_type in ("new", "update")]
     return {
         "problems": problems_of(result),
-        "changes": [row for row in result.rows if row.import_type in ("new", "update")],
+        "changes": changes[:PREVIEW_ROWS],
+        "more_changes": len(changes[PREVIEW_ROWS:]),
         "created": totals[RowResult.IMPORT_TYPE_NEW],
         "changed": totals[RowResult.IMPORT_TYPE_UPDATE],
         "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
@@ -266,6 +273,7 @@ class SpreadsheetMixin(ImportExportMixin):
             "user": request.user,
             "may_add": self.has_add_permission(request),
             "may_change": self.has_change_permission(request),
+            "shown_rows": PREVIEW_ROWS,
         }
 
     def has_import_permission(self, request):

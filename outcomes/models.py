@@ -159,12 +159,19 @@ class Figure(PublishableModel):
         ):
             record_id = getattr(self, f"{name}_id")
             if record_id is not None and self.district_id is not None:
-                record_district = (
-                    model.objects.filter(pk=record_id).values_list("district_id", flat=True).first()
-                )
+                record_district = self.attributed_district_id(name, model, record_id)
                 if record_district is not None and record_district != self.district_id:
                     errors[name] = _("This record belongs to another district.")
         return errors
+
+    def attributed_district_id(self, name: str, model, record_id: int) -> int | None:
+        """The district of the attributed record: the one the form, the API or the import has
+        just loaded and set, else read (an import of 5,000 rows names one project)."""
+        if self._meta.get_field(name).is_cached(self):
+            record = getattr(self, name)
+            if record is not None and record.pk == record_id:
+                return record.district_id
+        return model.objects.filter(pk=record_id).values_list("district_id", flat=True).first()
 
     @property
     def attributed_to(self) -> list:

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from partnerships import validators
+from partnerships import constraint_checks, validators
 from partnerships.choices import (
     AgreementKind,
     AgreementStatus,
@@ -161,6 +162,38 @@ class AuditedModel(models.Model):
         """The district whose record this is, so auditors can be given one district's trail."""
         return getattr(self, "district_id", None)
 
+    def clean_fields(self, exclude=None):
+        """Django's, without asking again whether a reference the caller has just read in this
+        transaction exists (`KNOWN_REFERENCES`: an import's reference cells, 5,000 rows naming
+        the same district and source)."""
+        known = KNOWN_REFERENCES.get()
+        if known:
+            exclude = set(exclude or ()) | {
+                field.name
+                for field in self._meta.concrete_fields
+                if field.many_to_one
+                and not field.get_limit_choices_to()
+                and (field.related_model, getattr(self, field.attname)) in known
+            }
+        super().clean_fields(exclude)
+
+    def validate_constraints(self, exclude=None):
+        """Django's, with each constraint decided in Python where it can be
+        (partnerships/constraint_checks.py): the same answers, without a query per constraint."""
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint_checks.validate(constraint, model_class, self, exclude, using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def full_clean(self, *args, **kwargs):
         """Validate, telling "invalid" apart from "the database could not answer".
 
@@ -189,6 +222,11 @@ class AuditedModel(models.Model):
                 raise DatabaseBusy from failure
         if refusal is not None:
             raise refusal
+
+
+# (model, pk) of records the current validation may take as existing, without a query; set by
+# a caller that has just read them in the same transaction (config.spreadsheet_resources).
+KNOWN_REFERENCES: ContextVar[set | frozenset] = ContextVar("known_references", default=frozenset())
 
 
 class DatabaseBusy(Exception):

@@ -84,10 +84,10 @@ def test_reported_outcome_posted_while_the_table_is_locked_is_503_not_a_duplicat
 
 @contextmanager
 def outcome_queries_fail():
-    """The database fails every read of the outcomes table, as under a lock timeout."""
+    """The database fails every statement on the outcomes table, as under a lock timeout."""
 
     def fail(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and '"outcomes_outcome"' in sql:
+        if '"outcomes_outcome"' in sql:
             raise OperationalError("canceling statement due to lock timeout")
         return execute(sql, params, many, context)
 
@@ -95,12 +95,43 @@ def outcome_queries_fail():
         yield
 
 
-def test_outcome_validation_without_the_database_is_503_in_the_api(editor_api, xiaodian):
+def test_reported_outcome_without_the_database_is_503_in_the_api(editor_api, xiaodian):
     project = factories.make_project(district=xiaodian, state=PublicationState.PUBLISHED)
     body = outcome_body(project, factories.make_source())
 
     with outcome_queries_fail():
         response = editor_api.post("/api/v1/outcomes/", body, format="json")
+
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert response.json() == {"detail": BUSY_ZH}
+    assert Outcome.objects.count() == 0
+
+
+def patent_body(project, source) -> dict:
+    return outcome_body(project, source) | {
+        "kind": "patent",
+        "form": "item",
+        "quantity": "1",
+        "unit": "item",
+        "qualifier": "exact",
+        "basis": "cumulative",
+        "period_start": None,
+        "title": "一种数据采集装置",
+        "patent_number": PATENT,
+    }
+
+
+PATENT = "202020411840.8"
+
+
+def test_patent_uniqueness_unanswered_is_503_not_a_duplicate(editor_api, xiaodian):
+    """The duplicate check itself fails: not "This patent is already recorded."."""
+    project = factories.make_project(district=xiaodian, state=PublicationState.PUBLISHED)
+
+    with outcome_queries_fail():
+        response = editor_api.post(
+            "/api/v1/outcomes/", patent_body(project, factories.make_source()), format="json"
+        )
 
     assert (response.status_code, response["Retry-After"]) == (503, "5")
     assert response.json() == {"detail": BUSY_ZH}
@@ -115,16 +146,16 @@ def test_outcome_validation_without_the_database_says_busy_in_the_admin(client, 
     values = {
         "district": str(xiaodian.pk),
         "project": str(project.pk),
-        "kind": "trainees",
-        "quantity": "2000",
-        "unit": "person_time",
-        "qualifier": "more_than",
-        "reported_text": "2000余人次",
-        "basis": "increment",
-        "period_start": "2022-01-01",
-        "period_start_precision": "year",
+        "kind": "patent",
+        "form": "item",
+        "quantity": "1",
+        "unit": "item",
+        "qualifier": "exact",
+        "basis": "cumulative",
+        "title": "一种数据采集装置",
+        "patent_number": PATENT,
         "source": str(source.pk),
-        "source_passage": "培训2000余人次。",
+        "source_passage": "获得发明专利授权",
     }
 
     with outcome_queries_fail():
@@ -143,11 +174,11 @@ def test_outcome_import_without_the_database_says_busy(client, zhao, xiaodian, s
     project = factories.make_project(district=xiaodian, state=PublicationState.PUBLISHED)
     source = factories.make_source()
     client.force_login(zhao)
+    headings = ["所属区县代码", "成果类型", "统计内容", "数量", "单位", "限定词", "原文数字"]
+    cells = ["140105", "trainees", "培训", "2000", "person_time", "more_than", "2000余人次"]
     rows = [
-        ["所属区县代码", "成果类型", "统计内容", "数量", "单位", "限定词", "原文数字", "统计口径"]
-        + ["期间开始", "项目编号", "来源编号", "来源原文"],
-        ["140105", "trainees", "培训", "2000", "person_time", "more_than", "2000余人次"]
-        + ["increment", "2022", str(project.pk), str(source.pk), "培训2000余人次。"],
+        [*headings, "统计口径", "期间开始", "项目编号", "来源编号", "来源原文"],
+        [*cells, "increment", "2022", str(project.pk), str(source.pk), "培训2000余人次。"],
     ]
 
     with outcome_queries_fail():
