@@ -475,6 +475,8 @@ class RegistryResource(resources.ModelResource):
         self.rows_of_ids = {}
         # Sheet row of each unique value met so far (constraint name, values) → row.
         self.rows_of_values = {}
+        # The database's values of each unique constraint, read once (constraint_checks).
+        self.unique_values = {}
         self.row_number = None
 
     @property
@@ -576,6 +578,7 @@ class RegistryResource(resources.ModelResource):
         """The model's full_clean(), its errors filed under the columns' headings."""
         errors = dict(import_validation_errors or {}) | self.policy_errors(instance)
         known = KNOWN_REFERENCES.set(self.scope.known)
+        unique_values = constraint_checks.UNIQUE_VALUES.set(self.unique_values)
         try:
             instance.full_clean(exclude=errors.keys(), validate_unique=validate_unique)
         except ValidationError as error:
@@ -587,6 +590,7 @@ class RegistryResource(resources.ModelResource):
                 errors.setdefault(NON_FIELD_ERRORS, []).extend(error.messages)
         finally:
             KNOWN_REFERENCES.reset(known)
+            constraint_checks.UNIQUE_VALUES.reset(unique_values)
         if not errors:
             errors = self.same_in_file(instance)
         if errors:

@@ -15,6 +15,7 @@ violation here (AuditedModel.full_clean turns it into DatabaseBusy).
 """
 
 import operator
+from contextvars import ContextVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import CheckConstraint, F, Q, UniqueConstraint
@@ -37,7 +38,9 @@ def validate(constraint, model, instance, exclude, using) -> None:
     try:
         if isinstance(constraint, CheckConstraint):
             return check(constraint, instance, exclude)
-        if isinstance(constraint, UniqueConstraint) and constraint.condition is not None:
+        if isinstance(constraint, UniqueConstraint) and (
+            constraint.condition is not None or UNIQUE_VALUES.get() is not None
+        ):
             return unique(constraint, model, instance, exclude, using)
     except Undecided:
         pass
@@ -56,29 +59,58 @@ def check(constraint, instance, exclude) -> None:
 def unique(constraint, model, instance, exclude, using) -> None:
     if constraint.expressions or not constraint.fields or constraint.nulls_distinct is False:
         raise Undecided
-    names = set(constraint.fields) | referenced(constraint.condition)
+    names = set(constraint.fields) | referenced(constraint.condition or Q())
     if names & set(exclude or ()):
         return
-    values = {}
-    for name in constraint.fields:
-        field = model._meta.get_field(name)
-        if field.generated:
-            raise Undecided
-        values[field.name] = getattr(instance, field.attname)
-        if values[field.name] is None:
-            return  # NULL is distinct from every NULL
-    holds = evaluate(constraint.condition, instance)
-    if holds is None:
+    fields = [model._meta.get_field(name) for name in constraint.fields]
+    if any(field.generated for field in fields):
         raise Undecided
-    if not holds:
+    values = tuple(getattr(instance, field.attname) for field in fields)
+    if None in values:
+        return  # NULL is distinct from every NULL
+    if constraint.condition is not None:
+        holds = evaluate(constraint.condition, instance)
+        if holds is None:
+            raise Undecided
+        if not holds:
+            return
+    if not taken(constraint, model, fields, values, instance, using):
         return
-    others = model._default_manager.using(using).filter(constraint.condition, **values)
-    if not instance._state.adding and instance.pk is not None:
-        others = others.exclude(pk=instance.pk)
-    if others.exists():
-        raise ValidationError(
-            constraint.get_violation_error_message(), code=constraint.violation_error_code
-        )
+    if constraint.condition is None and (
+        constraint.violation_error_message == constraint.default_violation_error_message
+    ):
+        # Django's message for a plain unique constraint (filed under its field).
+        message = instance.unique_error_message(model, constraint.fields)
+        raise ValidationError(message, code=message.code)
+    raise ValidationError(
+        constraint.get_violation_error_message(), code=constraint.violation_error_code
+    )
+
+
+# Within an import: each unique constraint's values already in the database, read once per
+# file instead of once per row (set by config.spreadsheet_resources; rows of the file itself are
+# compared there). A concurrent write the snapshot misses still meets the database's index.
+UNIQUE_VALUES: ContextVar[dict | None] = ContextVar("unique_values", default=None)
+
+
+def taken(constraint, model, fields, values: tuple, instance, using) -> bool:
+    """Whether another record already has these values (and meets the condition)."""
+    own = None if instance._state.adding else instance.pk
+    records = model._default_manager.using(using)
+    if constraint.condition is not None:
+        records = records.filter(constraint.condition)
+    known = UNIQUE_VALUES.get()
+    if known is None:
+        pairs = zip(fields, values, strict=True)
+        others = records.filter(**{field.attname: value for field, value in pairs})
+        return others.exclude(pk=own).exists() if own is not None else others.exists()
+    key = (model, constraint.name)
+    if key not in known:
+        known[key] = {}
+        attnames = [field.attname for field in fields]
+        for pk, *row in records.values_list("pk", *attnames).iterator():
+            known[key].setdefault(tuple(row), set()).add(pk)
+    return bool(known[key].get(values, set()) - {own})
 
 
 def referenced(condition: Q) -> set[str]:
