@@ -21,7 +21,7 @@ from functools import cached_property
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import OperationalError, models
 from django.db.models import UniqueConstraint
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
@@ -620,6 +620,20 @@ class RegistryResource(resources.ModelResource):
             same = _("%(message)s (the same as row %(row)s of this file)")
             errors.setdefault(name, []).append(same % {"message": message, "row": first})
         return errors
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if not is_create and "updated_at" in self.stamped_fields:
+            # bulk_update() skips auto_now: a changed record must still say when it changed
+            # (API mirrors, the back office's version of a form).
+            instance.updated_at = timezone.now()
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), *self.stamped_fields]
+
+    @cached_property
+    def stamped_fields(self) -> list[str]:
+        return [f.name for f in self.model._meta.concrete_fields if f.name == "updated_at"]
 
     def handle_import_error(self, result, error, raise_errors=False):
         # A batch write that waited for a lock: not the file's fault (see import_row).

@@ -687,3 +687,16 @@ def test_preview_of_a_long_file_shows_its_first_rows_and_counts_the_rest(
     assert changes(preview) == [(2, "new"), (3, "new")]
     assert (preview.context["created"], preview.context["more_changes"]) == (5, 3)
     assert "And 3 more rows, not shown." in preview.content.decode()
+
+
+def test_a_record_changed_by_import_says_when_it_changed(client, zhao, xiaodian):
+    """Rows are written in batches (bulk_update, which skips auto_now): updated_at still moves."""
+    record = factories.make_institution(name="太原学院", district=xiaodian)
+    before = Institution.objects.get(pk=record.pk).updated_at
+
+    file = csv_file([["编号", "名称"], [record.pk, "太原师范学院"]])
+    import_file(logged_in(client, zhao), Institution, file)
+
+    record.refresh_from_db()
+    assert record.name == "太原师范学院"
+    assert record.updated_at > before
