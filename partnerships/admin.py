@@ -30,10 +30,10 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db import models, router, transaction
+from django.db import OperationalError, models, router, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.text import capfirst, format_lazy
@@ -301,6 +301,15 @@ class BackOfficeAdmin(InstitutionChoicesMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return limit_choices(request, self.model, db_field, formfield)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except OperationalError:
+            # The save waited for a lock (DB_LOCK_TIMEOUT_MS) or lost its connection: rolled
+            # back, nothing saved; the same page again, with the reason.
+            self.message_user(request, DatabaseBusy.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -188,3 +188,35 @@ def test_outcome_import_without_the_database_says_busy(client, zhao, xiaodian, s
     followed = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert [str(message) for message in followed.context["messages"]] == [BUSY_ZH]
     assert Outcome.objects.count() == 0
+
+
+def test_reported_outcome_saved_without_the_database_says_busy_in_the_admin(client, zhao, xiaodian):
+    """A reported figure has no number to check: its save is what waits for the lock."""
+    project = factories.make_project(district=xiaodian, state=PublicationState.PUBLISHED)
+    source = factories.make_source()
+    client.force_login(zhao)
+    page = form_data(client.get(admin_url(Outcome, "add")))
+    values = {
+        "district": str(xiaodian.pk),
+        "project": str(project.pk),
+        "kind": "trainees",
+        "quantity": "2000",
+        "unit": "person_time",
+        "qualifier": "more_than",
+        "reported_text": "2000余人次",
+        "basis": "increment",
+        "period_start": "2022-01-01",
+        "period_start_precision": "year",
+        "source": str(source.pk),
+        "source_passage": "培训2000余人次。",
+    }
+
+    with outcome_queries_fail():
+        response = client.post(
+            admin_url(Outcome, "add"), page | values, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+
+    assert (response.status_code, response["Location"]) == (302, admin_url(Outcome, "add"))
+    followed = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert [str(message) for message in followed.context["messages"]] == [BUSY_ZH]
+    assert Outcome.objects.count() == 0
