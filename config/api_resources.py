@@ -16,7 +16,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import CheckConstraint, ProtectedError, Q, RestrictedError, UniqueConstraint
 from django.http import HttpResponseNotModified
 from django.utils import timezone
@@ -40,7 +40,7 @@ from rest_framework.validators import UniqueValidator
 from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
-from partnerships.models import DataVersion, PublishableModel, Source
+from partnerships.models import DatabaseBusy, DataVersion, PublishableModel, Source
 from partnerships.selectors import why_not
 
 WRITE_METHODS = ("PUT", "PATCH", "DELETE")
@@ -230,6 +230,17 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database did not answer in time (a lock held by a long write, a restart): nothing
+    was written and nothing was judged; the same request may succeed in a few seconds."""
+
+    status_code = 503
+    default_detail = DatabaseBusy.message
+    default_code = "database_busy"
+    # DRF's exception handler sends `wait` as Retry-After.
+    wait = 5
+
+
 def etag_of(content: bytes) -> str:
     return f'"{hashlib.sha256(content).hexdigest()[:32]}"'
 
@@ -241,6 +252,13 @@ def representation_etag(data) -> str:
 
 class RegistryViewMixin:
     """Response headers of every API view: rate limits, and ETags with 304 on reads."""
+
+    def handle_exception(self, exc):
+        # A lock or statement timeout, a lost connection: the request's transaction was rolled
+        # back, and the same request may succeed when retried (DatabaseBusy: during validation).
+        if isinstance(exc, DatabaseBusy | OperationalError):
+            exc = ServiceUnavailable()
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

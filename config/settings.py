@@ -122,6 +122,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: how long a statement waits for a lock before it fails (0: as long as it takes, as
+# PostgreSQL does by default). A request that gives up answers "the database is busy, try again"
+# (503 with Retry-After in the API) instead of being killed at GUNICORN_TIMEOUT with a 500.
+DB_LOCK_TIMEOUT_MS = envint("DB_LOCK_TIMEOUT_MS", "0")
+if DB_LOCK_TIMEOUT_MS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Without DEBUG, Django's default logging mails errors to ADMINS (we have none) and prints
@@ -361,7 +369,9 @@ SPECTACULAR_SETTINGS = {
         "Every write is checked like the back office and answers 400 with field messages; "
         "rights follow the token user's district roles: another district's record answers 404, "
         "a change the role may not make (an editor changing a published record) 403; "
-        "`If-Match` with the ETag you read makes a stale write fail with 412."
+        "`If-Match` with the ETag you read makes a stale write fail with 412; a database too "
+        "busy to answer (a lock held by a long write) gives 503 with `Retry-After`: nothing was "
+        "written, send the same request again."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -14,9 +14,11 @@ The same rules cover formula escaping on export (`escape_cell`) and its undoing 
 import csv
 import datetime
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 
 import openpyxl
 import tablib
@@ -33,7 +35,11 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ZIP_MEMBERS = 1000
 # Below this size a part's compression ratio says nothing (a short XML file compresses 20:1).
 RATIO_FLOOR_BYTES = 1024 * 1024
-SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+# Transitional and strict OOXML.
+SPREADSHEET_NAMESPACES = {
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+}
 
 # Spreadsheet programs evaluate a cell that starts with one of these (OWASP "CSV injection");
 # tab and carriage return only matter on export, where they hide such a start.
@@ -114,7 +120,12 @@ def not_a_workbook(data: bytes) -> RefusedFile:
 
 
 def check_xlsx(data: bytes) -> int:
-    """Check a workbook without trusting it; return its largest sheet's number of data rows."""
+    """Check a workbook without trusting it; return its largest sheet's number of data rows.
+
+    Which part is the workbook, and which parts are its sheets, is what the package's
+    relationships and content types say, wherever the parts live: Excel and openpyxl follow
+    them, so a sheet moved to `xl/sheet1.xml` is still read, and must be checked.
+    """
     if not data.startswith(ZIP_MAGIC):
         raise not_a_workbook(data)
     try:
@@ -122,11 +133,11 @@ def check_xlsx(data: bytes) -> int:
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise not_a_workbook(data) from None
-    names = {member.filename for member in members}
-    if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
-        raise not_a_workbook(data)
     check_zip_directory(members)
-    if any(name == "xl/vbaProject.bin" or name.startswith("xl/externalLinks/") for name in names):
+    package = Package.read(archive)
+    if not package.workbooks or not package.workbooks <= package.parts.keys():
+        raise not_a_workbook(data)
+    if package.has_active_content():
         raise RefusedFile(
             _(
                 "The workbook contains macros or links to other workbooks; save a copy as a "
@@ -135,11 +146,147 @@ def check_xlsx(data: bytes) -> int:
             "active_content",
         )
     largest = 0
-    for member in members:
-        if member.filename.endswith((".xml", ".rels")):
-            largest = max(largest, scan_xml_part(archive, member))
+    for name in sorted(package.xml_parts()):
+        rows = scan_xml_part(archive, package.parts[name], worksheet=name in package.sheets)
+        largest = max(largest, rows)
     check_rows(largest)
     return largest
+
+
+# The last segment of a relationship type (transitional and strict OOXML share it).
+OFFICE_DOCUMENT = "officeDocument"
+SHEET_RELATIONSHIPS = {"worksheet", "dialogsheet", "chartsheet", "xlMacrosheet", "xlIntlMacrosheet"}
+ACTIVE_RELATIONSHIPS = {"vbaProject", "externalLink", "xlMacrosheet", "xlIntlMacrosheet"}
+WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+}
+SHEET_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.dialogsheet+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.chartsheet+xml",
+    "application/vnd.ms-excel.macrosheet+xml",
+    "application/vnd.ms-excel.intlmacrosheet+xml",
+}
+ACTIVE_TYPES = {
+    "application/vnd.ms-office.vbaProject",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.ms-excel.macrosheet+xml",
+    "application/vnd.ms-excel.intlmacrosheet+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml",
+}
+# A macro project without a relationship or content type is still refused by its usual name.
+ACTIVE_NAMES = re.compile(r"(^|/)vbaProject\.bin$|(^|/)externalLinks/", re.IGNORECASE)
+
+
+@dataclass
+class Package:
+    """What a workbook's package says about itself: its parts, their content types, and the
+    relationships between them (Open Packaging Conventions)."""
+
+    parts: dict[str, zipfile.ZipInfo]
+    content_types: dict[str, str]  # part name → content type
+    relationships: list[tuple[str, str, str]]  # (source part, type's last segment, target)
+
+    @classmethod
+    def read(cls, archive: zipfile.ZipFile) -> "Package":
+        parts = {member.filename: member for member in archive.infolist()}
+        if "[Content_Types].xml" not in parts:
+            raise not_a_workbook(b"")
+        package = cls(parts, content_types_of(archive, parts), [])
+        for name in parts:
+            source = relationships_source(name)
+            if source is not None:
+                package.relationships += [
+                    (source, kind, target)
+                    for kind, target in relationships_of(archive, parts[name], source)
+                ]
+        return package
+
+    def targets(self, sources: set[str], kinds: set[str]) -> set[str]:
+        return {
+            target
+            for source, kind, target in self.relationships
+            if source in sources and kind in kinds
+        }
+
+    @cached_property
+    def workbooks(self) -> set[str]:
+        """The workbook parts: the package's main document, and whatever part the content
+        types call a workbook (openpyxl finds the workbook that way)."""
+        declared = {name for name, kind in self.content_types.items() if kind in WORKBOOK_TYPES}
+        return self.targets({""}, {OFFICE_DOCUMENT}) | declared
+
+    @cached_property
+    def sheets(self) -> set[str]:
+        """Every part a workbook uses as a sheet, or that the content types call a sheet."""
+        declared = {name for name, kind in self.content_types.items() if kind in SHEET_TYPES}
+        return self.targets(self.workbooks, SHEET_RELATIONSHIPS) | declared
+
+    def has_active_content(self) -> bool:
+        return (
+            any(kind in ACTIVE_RELATIONSHIPS for _source, kind, _target in self.relationships)
+            or any(kind in ACTIVE_TYPES for kind in self.content_types.values())
+            or any(ACTIVE_NAMES.search(name) for name in self.parts)
+        )
+
+    def xml_parts(self) -> set[str]:
+        """The XML parts to scan: by name, and every part a workbook uses, whatever its name."""
+        used = self.targets(self.workbooks, {kind for _s, kind, _t in self.relationships})
+        named = {name for name in self.parts if name.endswith((".xml", ".rels"))}
+        return (named | used | self.sheets | self.workbooks) & self.parts.keys()
+
+
+RELATIONSHIPS_PART = re.compile(r"(?:(.*)/)?_rels/([^/]*)\.rels")
+
+
+def relationships_source(name: str) -> str | None:
+    """The part whose relationships `name` holds ("" for the package's), or None."""
+    match = RELATIONSHIPS_PART.fullmatch(name)
+    if match is None:
+        return None
+    folder, file_name = match.groups()
+    return f"{folder}/{file_name}" if folder else file_name
+
+
+def content_types_of(archive, parts) -> dict[str, str]:
+    """Each part's content type: its Override, else the Default for its extension."""
+    defaults, overrides = {}, {}
+    for _event, element in xml_elements(archive, parts["[Content_Types].xml"]):
+        tag = local_name(element.tag)
+        if tag == "Default":
+            defaults[element.get("Extension", "").lower()] = element.get("ContentType", "")
+        elif tag == "Override":
+            overrides[element.get("PartName", "").lstrip("/")] = element.get("ContentType", "")
+    return {
+        name: overrides.get(name) or defaults.get(name.rpartition(".")[2].lower(), "")
+        for name in parts
+    }
+
+
+def relationships_of(archive, member, source: str) -> list[tuple[str, str]]:
+    """(type's last segment, target part) of each relationship in a .rels part; a target is
+    relative to its source's folder unless it starts with "/"."""
+    folder = posixpath.dirname(source)
+    found = []
+    for _event, element in xml_elements(archive, member):
+        if local_name(element.tag) != "Relationship":
+            continue
+        kind = element.get("Type", "").rstrip("/").rpartition("/")[2]
+        target = element.get("Target", "")
+        if element.get("TargetMode") == "External":
+            found.append((kind, target))
+            continue
+        path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+        found.append((kind, posixpath.normpath(path).lstrip("/")))
+    return found
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def check_zip_directory(members: list[zipfile.ZipInfo]) -> None:
@@ -173,28 +320,13 @@ def zip_bomb() -> RefusedFile:
     )
 
 
-def scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
-    """Stream one XML part: refuse entities and formulas; count a worksheet's filled rows."""
-    worksheet = member.filename.startswith("xl/worksheets/")
-    rows, row_filled, cell = 0, False, ""
+def xml_elements(archive: zipfile.ZipFile, member: zipfile.ZipInfo, events=("start",)):
+    """Stream one XML part through defusedxml, which refuses entity declarations."""
     try:
         with archive.open(member) as stream:
-            for event, element in iterparse(stream, events=("start", "end"), forbid_dtd=True):
-                if not worksheet:
-                    if event == "end":
-                        element.clear()
-                    continue
-                tag = element.tag.removeprefix(SPREADSHEET_NS)
-                if event == "start":
-                    if tag == "c":
-                        cell = element.get("r", "")
-                    elif tag == "f":
-                        raise formula_cell(cell)
-                    elif tag in ("v", "is"):
-                        row_filled = True
-                elif tag == "row":
-                    rows += row_filled
-                    row_filled = False
+            for event, element in iterparse(stream, events=events, forbid_dtd=True):
+                yield event, element
+                if event == "end":
                     element.clear()
     except DefusedXmlException:
         raise RefusedFile(
@@ -211,6 +343,25 @@ def scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
             % {"part": member.filename},
             "damaged",
         ) from None
+
+
+def scan_xml_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, worksheet: bool) -> int:
+    """Refuse formulas in any part; count a sheet's filled rows."""
+    rows, row_filled, cell = 0, False, ""
+    for event, element in xml_elements(archive, member, events=("start", "end")):
+        namespace, _brace, tag = element.tag.rpartition("}")
+        if namespace.lstrip("{") not in SPREADSHEET_NAMESPACES:
+            continue
+        if event == "start":
+            if tag == "c":
+                cell = element.get("r", "")
+            elif tag == "f":
+                raise formula_cell(cell)
+            elif tag in ("v", "is"):
+                row_filled = True
+        elif tag == "row" and worksheet:
+            rows += row_filled
+            row_filled = False
     # The header row is not data.
     return max(rows - 1, 0)
 

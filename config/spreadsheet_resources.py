@@ -14,13 +14,14 @@ django-import-export reads each row through a `resources.ModelResource`; ours ad
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
-from django.utils import translation
+from django.db import OperationalError, models
+from django.db.models import UniqueConstraint
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
@@ -30,8 +31,9 @@ from import_export.resources import Diff
 from companies.models import Sector
 from config.spreadsheet_checks import escape_cell
 from config.spreadsheet_templates import ID_COLUMN, TEMPLATES
+from partnerships import constraint_checks
 from partnerships.choices import RecordAction
-from partnerships.models import District, Institution
+from partnerships.models import KNOWN_REFERENCES, DatabaseBusy, District, Institution
 from partnerships.selectors import NOT_YOURS, back_office_records, choices_for, why_not
 
 
@@ -44,6 +46,29 @@ class Scope:
     user: object
     may_add: bool = False
     may_change: bool = False
+    # What a reference cell (a district code, a record id) named, per import: 5,000 rows
+    # naming one district ask the database once. A name is looked up every time, since an
+    # earlier row may add or rename the record it names.
+    found: dict = field(default_factory=dict)
+    # (model, pk) of each record a reference cell named: read in this import's transaction, so
+    # full_clean() need not ask again whether it exists (KNOWN_REFERENCES).
+    known: set = field(default_factory=set)
+
+    def remember(self, record):
+        self.known.add((type(record), record.pk))
+        return record
+
+    def lookup(self, key: tuple, find):
+        """`find()`'s record, or the ValueError it raised, remembered for this import."""
+        if key not in self.found:
+            try:
+                self.found[key] = find()
+            except ValueError as error:
+                self.found[key] = error
+        result = self.found[key]
+        if isinstance(result, ValueError):
+            raise result
+        return self.remember(result)
 
     def records(self, queryset):
         """The records a row's 编号 may name: those the user's back-office lists show."""
@@ -226,6 +251,10 @@ class RecordWidget(widgets.Widget):
         if blank(value):
             return None
         text = as_text(value)
+        key = ("record", self.owner, self.field_name, text)
+        return scope.lookup(key, lambda: self.find(text, scope))
+
+    def find(self, text, scope):
         record = None
         if re.fullmatch(r"\d{1,18}", text):
             record = self.candidates(scope).filter(pk=int(text)).first()
@@ -265,7 +294,7 @@ class InstitutionWidget(RecordWidget):
             )
         if not matches:
             raise ValueError(_("There is no institution called “%(name)s”.") % {"name": text})
-        return matches[0]
+        return scope.remember(matches[0])
 
 
 class CodeWidget(widgets.Widget):
@@ -279,6 +308,10 @@ class CodeWidget(widgets.Widget):
         if blank(value):
             return None
         code = as_text(value)
+        key = ("code", self.owner, self.field_name, code)
+        return scope.lookup(key, lambda: self.find(code, scope))
+
+    def find(self, code, scope):
         record = self.model.objects.filter(code=code).first()
         if record is None:
             raise ValueError(
@@ -376,19 +409,37 @@ class LayoutError(Exception):
 
 
 class PlainDiff(Diff):
-    """The preview's cells: old and new value, without the inline styles CSP forbids."""
+    """The preview's cells: old and new value, without the inline styles CSP forbids.
+
+    Read when the cells are asked for, and only for the first rows that change something (the
+    preview shows those, `RegistryResource.shown_rows`): reading every cell of 5,000 rows twice
+    took longer than checking them.
+    """
+
+    def __init__(self, resource, instance, new):
+        # `instance` is the library's copy of the record before the row is applied.
+        self.resource, self.before, self.after, self.new = resource, instance, None, new
+        self.left, self.right = [], []
 
     def compare_with(self, resource, instance):
-        super().compare_with(resource, instance)
+        self.after = instance
+
+    def as_html(self):
+        resource = self.resource
+        if self.after is None or resource.rows_shown >= resource.shown_rows:
+            return []
+        self.left = self._read_field_values(resource, self.before)
+        self.right = self._read_field_values(resource, self.after)
         if self.new:
-            # The preview's insert is rolled back: its id is not the one the record will get.
+            # The record has no id yet (the preview's insert is rolled back anyway).
             fields = resource.get_import_fields()
             self.right = [
                 "" if field.attribute == "id" else value
                 for field, value in zip(fields, self.right, strict=True)
             ]
-
-    def as_html(self):
+        elif self.left == self.right:
+            return []  # an unchanged row is counted, not shown
+        resource.rows_shown += 1
         cells = []
         for before, after in zip(self.left, self.right, strict=True):
             before, after = ("" if value is None else str(value) for value in (before, after))
@@ -408,12 +459,24 @@ class RegistryResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+        # Rows are validated one by one (full_clean()), then written in batches: a 5,000-row
+        # file must finish inside the worker's timeout. Rows of one file are checked against
+        # each other for uniqueness here (`same_in_file`), since they reach the database later.
+        use_bulk = True
+        batch_size = 1000
 
-    def __init__(self, user=None, may_add=False, may_change=False, **kwargs):
+    def __init__(self, user=None, may_add=False, may_change=False, shown_rows=None, **kwargs):
         super().__init__(**kwargs)
+        # How many rows that create or change a record get their cells in the preview.
+        self.shown_rows = 10**9 if shown_rows is None else shown_rows
+        self.rows_shown = 0
         self.scope = Scope(user, may_add=may_add, may_change=may_change)
         # Sheet row of each id met so far: two rows for one record is a mistake, not an order.
         self.rows_of_ids = {}
+        # Sheet row of each unique value met so far (constraint name, values) → row.
+        self.rows_of_values = {}
+        # The database's values of each unique constraint, read once (constraint_checks).
+        self.unique_values = {}
         self.row_number = None
 
     @property
@@ -503,12 +566,19 @@ class RegistryResource(resources.ModelResource):
         # The sheet's own row number: the headings are row 1.
         self.row_number = kwargs["row_number"] + 1
         row_result = super().import_row(row, instance_loader, **kwargs)
+        for error in row_result.errors:
+            if isinstance(error.error, DatabaseBusy | OperationalError):
+                # Not this row's fault, and every later row would wait for the same lock: the
+                # whole import stops, rolled back, and the page says to try again.
+                raise DatabaseBusy from error.error
         row_result.number = self.row_number
         return row_result
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The model's full_clean(), its errors filed under the columns' headings."""
         errors = dict(import_validation_errors or {}) | self.policy_errors(instance)
+        known = KNOWN_REFERENCES.set(self.scope.known)
+        unique_values = constraint_checks.UNIQUE_VALUES.set(self.unique_values)
         try:
             instance.full_clean(exclude=errors.keys(), validate_unique=validate_unique)
         except ValidationError as error:
@@ -518,8 +588,58 @@ class RegistryResource(resources.ModelResource):
             errors |= {name: value for name, value in found.items() if name not in errors}
             if not hasattr(error, "error_dict"):
                 errors.setdefault(NON_FIELD_ERRORS, []).extend(error.messages)
+        finally:
+            KNOWN_REFERENCES.reset(known)
+            constraint_checks.UNIQUE_VALUES.reset(unique_values)
+        if not errors:
+            errors = self.same_in_file(instance)
         if errors:
             raise ValidationError(self.by_column(errors))
+
+    def same_in_file(self, instance) -> dict:
+        """A unique value an earlier row of the file already has: the database does not hold
+        that row yet (rows are written in batches), so full_clean() cannot see it."""
+        errors = {}
+        for constraint in self.model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or not constraint.fields:
+                continue
+            fields = [self.model._meta.get_field(name) for name in constraint.fields]
+            values = tuple(getattr(instance, field.attname) for field in fields)
+            if None in values or not constraint_checks.holds(constraint.condition, instance):
+                continue
+            first = self.rows_of_values.setdefault((constraint.name, values), self.row_number)
+            if first == self.row_number:
+                continue
+            if constraint.condition is None and (
+                constraint.violation_error_message == constraint.default_violation_error_message
+            ):
+                message = instance.unique_error_message(self.model, constraint.fields).messages[0]
+            else:
+                message = constraint.get_violation_error_message()
+            name = constraint.fields[0] if len(fields) == 1 else NON_FIELD_ERRORS
+            same = _("%(message)s (the same as row %(row)s of this file)")
+            errors.setdefault(name, []).append(same % {"message": message, "row": first})
+        return errors
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if not is_create and "updated_at" in self.stamped_fields:
+            # bulk_update() skips auto_now: a changed record must still say when it changed
+            # (API mirrors, the back office's version of a form).
+            instance.updated_at = timezone.now()
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), *self.stamped_fields]
+
+    @cached_property
+    def stamped_fields(self) -> list[str]:
+        return [f.name for f in self.model._meta.concrete_fields if f.name == "updated_at"]
+
+    def handle_import_error(self, result, error, raise_errors=False):
+        # A batch write that waited for a lock: not the file's fault (see import_row).
+        if isinstance(error, DatabaseBusy | OperationalError):
+            raise DatabaseBusy from error
+        super().handle_import_error(result, error, raise_errors)
 
     def policy_errors(self, instance) -> dict:
         """The permission policy's last word on the record as the row leaves it (its district

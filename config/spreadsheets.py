@@ -46,6 +46,7 @@ from config.spreadsheet_checks import RefusedFile, check_size, check_upload, rea
 from config.spreadsheet_resources import RESOURCES, LayoutError
 from partnerships import audit
 from partnerships.choices import AuditAction, AuditChannel, RecordAction
+from partnerships.models import DatabaseBusy
 from partnerships.selectors import back_office_records, may_anywhere, policy_covers
 
 logger = logging.getLogger(__name__)
@@ -228,11 +229,18 @@ def unexpected(error, row=None) -> Problem:
     return Problem(row, "", _("This row could not be saved; check it against the template."))
 
 
+# The preview's table shows this many rows that create or change a record; the rest are
+# counted. A 5,000-row table would take seconds to render, and nobody reads it.
+PREVIEW_ROWS = 200
+
+
 def preview_of(result) -> dict:
     totals = result.totals
+    changes = [row for row in result.rows if row.import_type in ("new", "update")]
     return {
         "problems": problems_of(result),
-        "changes": [row for row in result.rows if row.import_type in ("new", "update")],
+        "changes": changes[:PREVIEW_ROWS],
+        "more_changes": len(changes[PREVIEW_ROWS:]),
         "created": totals[RowResult.IMPORT_TYPE_NEW],
         "changed": totals[RowResult.IMPORT_TYPE_UPDATE],
         "unchanged": totals[RowResult.IMPORT_TYPE_SKIP],
@@ -265,6 +273,7 @@ class SpreadsheetMixin(ImportExportMixin):
             "user": request.user,
             "may_add": self.has_add_permission(request),
             "may_change": self.has_change_permission(request),
+            "shown_rows": PREVIEW_ROWS,
         }
 
     def has_import_permission(self, request):
@@ -283,8 +292,11 @@ class SpreadsheetMixin(ImportExportMixin):
     def import_action(self, request, **kwargs):
         # The preview saves each row and rolls everything back; its writes, undone, are
         # imports too.
-        with audit.audit_context(channel=AuditChannel.IMPORT):
-            response = super().import_action(request, **kwargs)
+        try:
+            with audit.audit_context(channel=AuditChannel.IMPORT):
+                response = super().import_action(request, **kwargs)
+        except DatabaseBusy:
+            return self.import_again(request, DatabaseBusy.message)
         context = getattr(response, "context_data", None)
         if request.method != "POST" or context is None:
             return response
@@ -348,17 +360,20 @@ class SpreadsheetMixin(ImportExportMixin):
         except RefusedFile as refusal:
             self.record_import(request, upload["file"], refused=refusal.code)
             return self.import_again(request, refusal.message)
-        with audit.audit_context(channel=AuditChannel.IMPORT), transaction.atomic():
-            result = self.process_dataset(
-                dataset,
-                confirm_form,
-                request,
-                file_name=upload["file"],
-                rollback_on_validation_errors=True,
-                **kwargs,
-            )
-            if failed(result):
-                transaction.set_rollback(True)
+        try:
+            with audit.audit_context(channel=AuditChannel.IMPORT), transaction.atomic():
+                result = self.process_dataset(
+                    dataset,
+                    confirm_form,
+                    request,
+                    file_name=upload["file"],
+                    rollback_on_validation_errors=True,
+                    **kwargs,
+                )
+                if failed(result):
+                    transaction.set_rollback(True)
+        except DatabaseBusy:
+            return self.import_again(request, DatabaseBusy.message)
         preview = preview_of(result)
         self.record_import(request, upload["file"], result=result, errors=len(preview["problems"]))
         if failed(result):

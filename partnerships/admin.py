@@ -30,10 +30,10 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db import models
+from django.db import OperationalError, models, router, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.text import capfirst, format_lazy
@@ -45,13 +45,14 @@ from config.accounts import session_start
 from config.spreadsheets import SpreadsheetMixin
 from outcomes.choices import Unit
 from outcomes.models import Outcome
-from partnerships import services
+from partnerships import form_versions, services
 from partnerships.choices import DistrictLevel, RecordAction, StaffRole, TokenScope
 from partnerships.models import (
     Agreement,
     AgreementParty,
     ApiToken,
     AuditEntry,
+    DatabaseBusy,
     Deletion,
     District,
     DistrictRole,
@@ -112,8 +113,23 @@ class BackOfficeForm(forms.ModelForm):
     # The user the back office builds this form for (BackOfficeAdmin.get_form); None elsewhere.
     policy_user = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        form_versions.add_version(self)
+
     def _post_clean(self):
-        super()._post_clean()
+        # Before the model's validation: a stale form is refused whatever its values
+        # (partnerships/form_versions.py).
+        if form_versions.refuse_stale(self):
+            return
+        try:
+            # A savepoint, so that a database error here leaves the page's transaction usable
+            # for showing the form again.
+            with transaction.atomic(using=router.db_for_write(self._meta.model)):
+                super()._post_clean()
+        except DatabaseBusy:
+            self.add_error(None, DatabaseBusy.message)
+            return
         # A new record the user may not add (a certification of an enterprise that is already
         # published, for an editor) is a message on the form, not a refusal after saving.
         instance = self.instance
@@ -270,6 +286,15 @@ class PolicyAdminMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return limit_choices(request, self.model, db_field, formfield)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except OperationalError:
+            # The save waited for a lock (DB_LOCK_TIMEOUT_MS) or lost its connection: rolled
+            # back, nothing saved; the same page again, with the reason.
+            self.message_user(request, DatabaseBusy.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change and policy_covers(self.model):

@@ -8,18 +8,19 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import DatabaseError, OperationalError, connections, models, router
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from partnerships import validators
+from partnerships import constraint_checks, validators
 from partnerships.choices import (
     AgreementKind,
     AgreementStatus,
@@ -249,6 +250,93 @@ class AuditedModel(models.Model):
             if district_id is not None and target.district_id != district_id:
                 errors[name] = link.text
         return errors
+
+    def clean_fields(self, exclude=None):
+        """Django's, without asking again whether a reference the caller has just read in this
+        transaction exists (`KNOWN_REFERENCES`: an import's reference cells, 5,000 rows naming
+        the same district and source)."""
+        known = KNOWN_REFERENCES.get()
+        if known:
+            exclude = set(exclude or ()) | {
+                field.name
+                for field in self._meta.concrete_fields
+                if field.many_to_one
+                and not field.get_limit_choices_to()
+                and (field.related_model, getattr(self, field.attname)) in known
+            }
+        super().clean_fields(exclude)
+
+    def validate_constraints(self, exclude=None):
+        """Django's, with each constraint decided in Python where it can be
+        (partnerships/constraint_checks.py): the same answers, without a query per constraint."""
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint_checks.validate(constraint, model_class, self, exclude, using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def full_clean(self, *args, **kwargs):
+        """Validate, telling "invalid" apart from "the database could not answer".
+
+        Django's `Q.check()`, which validates conditional unique constraints and check
+        constraints, logs a database error and answers "condition holds": a lock timeout then
+        reads as "This patent is already recorded.", which clients take as final. Every query
+        of the validation is watched instead, and a database that fails to answer raises
+        `DatabaseBusy` (503 in the API, "try again" in the back office and imports).
+        """
+        wrappers = connections[router.db_for_write(type(self), instance=self)].execute_wrappers
+        failures = []
+        refusal = None
+        # Outermost, so that it sees an error whichever layer raised it.
+        wrapper = recording_failures(failures)
+        wrappers.insert(0, wrapper)
+        try:
+            super().full_clean(*args, **kwargs)
+        except ValidationError as error:
+            refusal = error
+        except OperationalError as error:
+            raise DatabaseBusy from error
+        finally:
+            wrappers.remove(wrapper)
+        for failure in failures:
+            if isinstance(failure, OperationalError):
+                raise DatabaseBusy from failure
+        if refusal is not None:
+            raise refusal
+
+
+# (model, pk) of records the current validation may take as existing, without a query; set by
+# a caller that has just read them in the same transaction (config.spreadsheet_resources).
+KNOWN_REFERENCES: ContextVar[set | frozenset] = ContextVar("known_references", default=frozenset())
+
+
+class DatabaseBusy(Exception):
+    """The database did not answer a validation query (lock or statement timeout, connection
+    lost): the record is neither valid nor invalid yet, and the same request may succeed when
+    retried."""
+
+    message = _("The database is busy; nothing was saved. Try again in a few seconds.")
+
+
+def recording_failures(failures: list):
+    """A connection execute_wrapper that notes each database error, even one caught later."""
+
+    def wrapper(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except DatabaseError as error:
+            failures.append(error)
+            raise
+
+    return wrapper
 
 
 class PublishableQuerySet(AuditedQuerySet):

@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.models import Enterprise
+from config import spreadsheets
 from config.spreadsheet_templates import TEMPLATES
 from outcomes.models import Outcome, Target
 from partnerships.choices import AuditAction, AuditChannel, PublicationState, StaffRole
@@ -612,3 +613,113 @@ def test_docs_document_every_column_of_every_template():
         table = section.split("\n\n")[1]
         documented = re.findall(r"^\| (\S+?) \|", table, re.MULTILINE)
         assert documented[2:] == list(columns.values()), model
+
+
+# --- Large files ---------------------------------------------------------------------------------
+
+
+def test_two_rows_of_one_file_with_one_unique_value_are_refused_in_the_preview(
+    client, zhao, xiaodian
+):
+    """Rows are written in batches, so a row cannot find an earlier row of its file in the
+    database: the file is checked against itself."""
+    file = csv_file(
+        [
+            ["名称", "机构类型", "所属区县代码", "学校标识码"],
+            ["山西大学", "大学", "140105", "4114010108"],
+            ["太原学院", "大学", "140105", "4114010108"],
+            ["山西大学", "大学", "140105", ""],
+        ]
+    )
+
+    preview = upload(logged_in(client, zhao), Institution, file)
+
+    assert problems(preview) == [
+        (
+            3,
+            "学校标识码",
+            "Another institution already has this school identification code. (the same as "
+            "row 2 of this file)",
+        ),
+        (
+            4,
+            "名称",
+            "An institution with this name already exists. (the same as row 2 of this file)",
+        ),
+    ]
+    assert "confirm_form" not in preview.context
+    assert institution_names() == []
+
+
+def outcome_rows(count: int, project, source) -> list[list]:
+    headings = ["所属区县代码", "成果类型", "统计内容", "数量", "单位", "限定词", "原文数字"]
+    cited = ["increment", "2022", project.pk, source.pk, "培训人次。"]
+    return [
+        [*headings, "统计口径", "期间开始", "项目编号", "来源编号", "来源原文"],
+        *(
+            ["140105", "trainees", f"培训{n}", n + 1, "person_time", "exact", f"{n}人次", *cited]
+            for n in range(count)
+        ),
+    ]
+
+
+def import_queries(client, model, rows) -> tuple[int, int]:
+    """Queries of the preview and of the confirmation of a file of `rows`, but the batched
+    INSERTs (SQLite splits a batch by its limit on parameters, PostgreSQL does not)."""
+    with CaptureQueriesContext(connection) as previewing:
+        preview = upload(client, model, csv_file(rows))
+    assert problems(preview) == []
+    with CaptureQueriesContext(connection) as confirming:
+        response = confirm(client, model, preview)
+    assert response.status_code == 302
+    return tuple(
+        len([query for query in queries if not query["sql"].startswith("INSERT")])
+        for queries in (previewing, confirming)
+    )
+
+
+@pytest.mark.parametrize("count", [10, 30])
+def test_import_queries_do_not_grow_with_the_rows_that_name_the_same_records(
+    client, zhao, xiaodian, count
+):
+    """References are looked up once per file and taken as found by full_clean(); constraints
+    are decided without a query where Python can; rows are written in batches: a file of 30
+    outcomes asks the database as often as one of 10."""
+    project = factories.make_project(district=xiaodian)
+    source = factories.make_source()
+    client = logged_in(client, zhao)
+
+    import_queries(client, Outcome, outcome_rows(1, project, source))  # warms Django's caches
+    ten = import_queries(client, Outcome, outcome_rows(10, project, source))
+    more = import_queries(client, Outcome, outcome_rows(count, project, source))
+
+    assert more == ten
+    assert Outcome.objects.count() == 1 + 10 + count
+
+
+def test_preview_of_a_long_file_shows_its_first_rows_and_counts_the_rest(
+    client, zhao, xiaodian, monkeypatch
+):
+    monkeypatch.setattr(spreadsheets, "PREVIEW_ROWS", 2)
+    rows = [["名称", "机构类型", "所属区县代码"]] + [
+        [f"大学{n}", "大学", "140105"] for n in range(5)
+    ]
+
+    preview = upload(logged_in(client, zhao), Institution, csv_file(rows))
+
+    assert changes(preview) == [(2, "new"), (3, "new")]
+    assert (preview.context["created"], preview.context["more_changes"]) == (5, 3)
+    assert "And 3 more rows, not shown." in preview.content.decode()
+
+
+def test_a_record_changed_by_import_says_when_it_changed(client, zhao, xiaodian):
+    """Rows are written in batches (bulk_update, which skips auto_now): updated_at still moves."""
+    record = factories.make_institution(name="太原学院", district=xiaodian)
+    before = Institution.objects.get(pk=record.pk).updated_at
+
+    file = csv_file([["编号", "名称"], [record.pk, "太原师范学院"]])
+    import_file(logged_in(client, zhao), Institution, file)
+
+    record.refresh_from_db()
+    assert record.name == "太原师范学院"
+    assert record.updated_at > before

@@ -356,3 +356,82 @@ def test_confirm_checks_the_stored_file_again(zhao_client, settings):
         "formula. Put an apostrophe (') in front to keep it as text, or remove the formula."
     ]
     assert Institution.objects.count() == 0
+
+
+def relocated(data: bytes, to: str = "xl/sheet1.xml") -> bytes:
+    """The workbook with its sheet moved out of xl/worksheets/, its relationship and content
+    type following it, as a hand-made file can: Excel and openpyxl still read the sheet."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    old = "xl/worksheets/sheet1.xml"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                content = content.replace(f"/{old}".encode(), f"/{to}".encode())
+            target.writestr(to if member.filename == old else member.filename, content)
+    return buffer.getvalue()
+
+
+def test_relocated_sheet_is_still_read(zhao_client):
+    """The control: a sheet outside xl/worksheets/ is a real sheet, imported as any other."""
+    data = relocated(workbook())
+    assert "xl/worksheets/sheet1.xml" not in zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+    preview = upload(zhao_client, Institution, SimpleUploadedFile("报表.xlsx", data))
+    confirm(zhao_client, Institution, preview)
+
+    assert list(Institution.objects.values_list("name", flat=True)) == ["山西大学"]
+
+
+def test_relocated_sheet_with_a_formula_is_refused(zhao_client, settings):
+    data = relocated(formula_workbook())
+
+    response = upload(zhao_client, Institution, SimpleUploadedFile("报表.xlsx", data))
+
+    assert response.status_code == 200
+    assert form_errors(response) == [FORMULA_MESSAGE]
+    assert "confirm_form" not in response.context
+    assert Institution.objects.count() == 0
+    assert list(settings.IMPORT_UPLOAD_DIR.glob("*")) == []
+
+
+def test_relocated_sheet_over_the_row_limit_is_refused(zhao_client, settings):
+    settings.IMPORT_MAX_ROWS = 5000
+    rows = [HEADINGS] + [[f"大学{n}", "大学", "140105"] for n in range(5200)]
+    data = relocated(xlsx_bytes(rows), to="xl/data/part.xml")
+
+    response = upload(zhao_client, Institution, SimpleUploadedFile("报表.xlsx", data))
+
+    assert form_errors(response) == [
+        "The file has 5200 rows; at most 5000 can be imported at once."
+    ]
+    assert "confirm_form" not in response.context
+    assert Institution.objects.count() == 0
+    assert list(settings.IMPORT_UPLOAD_DIR.glob("*")) == []
+
+
+def test_renamed_link_to_another_workbook_is_refused(zhao_client):
+    """An external link is found by its relationship, not by the folder Excel puts it in."""
+    data = workbook()
+    rels = zipfile.ZipFile(io.BytesIO(data)).read("xl/_rels/workbook.xml.rels")
+    link = (
+        b'<Relationship Id="rId9" Target="notes.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/externalLink"/></Relationships>'
+    )
+    data = rezip(
+        data,
+        replace={"xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", link)},
+        add={
+            "xl/notes.xml": b'<externalLink xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"/>'
+        },
+    )
+
+    response = upload(zhao_client, Institution, SimpleUploadedFile("报表.xlsx", data))
+
+    assert form_errors(response) == [
+        "The workbook contains macros or links to other workbooks; save a copy as a plain "
+        "“Excel Workbook (*.xlsx)” with values only and import that."
+    ]
+    assert Institution.objects.count() == 0
