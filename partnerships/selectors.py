@@ -211,8 +211,9 @@ def _roles_allowing(roles, action: str) -> set[str]:
     return {role for role in roles if action in ROLE_RIGHTS.get(role, {})}
 
 
-def district_ids_for(user, action: str) -> set[int] | None:
-    """Districts where one of the user's roles allows `action` on some record; None: every one."""
+def district_ids_for(user, action: str, rights=ROLE_RIGHTS) -> set[int] | None:
+    """Districts where one of the user's roles allows `action` on some record (by `rights`: the
+    business records' table, or ACCOUNT_RIGHTS for accounts); None: every one."""
     if not _active(user):
         return set()
     if user.is_superuser:
@@ -220,7 +221,7 @@ def district_ids_for(user, action: str) -> set[int] | None:
     return {
         district_id
         for district_id, roles in district_roles(user).items()
-        if _roles_allowing(roles, action)
+        if any(action in rights.get(role, ()) for role in roles)
     }
 
 
@@ -504,15 +505,7 @@ def choices_for(user, model, field_name: str, queryset: QuerySet) -> QuerySet:
 
 def account_district_ids(user, action: str) -> set[int] | None:
     """Districts whose accounts and roles the user may `action` (ACCOUNT_RIGHTS); None: all."""
-    if not _active(user):
-        return set()
-    if user.is_superuser:
-        return None
-    return {
-        district_id
-        for district_id, roles in district_roles(user).items()
-        if any(action in ACCOUNT_RIGHTS.get(role, ()) for role in roles)
-    }
+    return district_ids_for(user, action, ACCOUNT_RIGHTS)
 
 
 def _accounts_q(district_ids: set[int], path: str = "") -> Q:
