@@ -20,7 +20,7 @@ help:
 	@echo "                  (DEBUG off; make run DEBUG=true for tracebacks on a developer's machine)"
 	@echo "make serve        set up everything, then the production server (gunicorn) on $(RUN_ADDR)"
 	@echo "                  (needs SECRET_KEY; see the README, section Production)"
-	@echo "make test         set up everything, then ruff, the migrations check and pytest"
+	@echo "make test         set up everything, then ruff, lint-imports, the migrations check and pytest"
 	@echo "                  (SQLite; DATABASE_URL=postgres://... make test for PostgreSQL)"
 	@echo "make lint         ruff check and ruff format --check"
 	@echo "make bench        the province benchmark against the database floor and Datasette"
@@ -111,6 +111,7 @@ bench: system-deps venv messages static-deps bench-deps
 # DATABASE_URL passes through from the environment: PostgreSQL when set, SQLite otherwise.
 test: system-deps venv messages static-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -8,7 +8,6 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Certification, Enterprise, Sector
-from config.spreadsheets import SpreadsheetMixin
 from partnerships.admin import (
     PUBLICATION_FIELDSET,
     SOURCE_FIELDSET,
@@ -19,6 +18,7 @@ from partnerships.admin import (
     parent_changeable,
     partial_date,
 )
+from partnerships.spreadsheets.admin import SpreadsheetMixin
 
 CERTIFICATION_FIELDS = (
     "kind",

@@ -5,7 +5,13 @@ from rest_framework import serializers
 
 from companies.filtersets import EnterpriseFilterSet, SectorFilterSet
 from companies.models import Certification, Enterprise, Sector
-from config.api_resources import (
+from partnerships.api.endpoints import (
+    DistrictCompactSerializer,
+    InstitutionCompactSerializer,
+    ProjectCompactSerializer,
+    SourceCompactSerializer,
+)
+from partnerships.api.resources import (
     CompactSerializer,
     PartialDateField,
     RegistryModelViewSet,
@@ -13,12 +19,6 @@ from config.api_resources import (
     ValidatedModelSerializer,
     VisibleRelatedField,
     WritableDistrictField,
-)
-from partnerships.api import (
-    DistrictCompactSerializer,
-    InstitutionCompactSerializer,
-    ProjectCompactSerializer,
-    SourceCompactSerializer,
 )
 from partnerships.models import District, Institution, Project, Source
 

@@ -11,16 +11,16 @@ from drf_spectacular.views import (
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from companies.api import EnterpriseViewSet, SectorViewSet
-from config.api import ReadOnly
-from config.api_resources import RegistryViewMixin
 from outcomes.api import DeletionFeedView, OutcomeStatsView, OutcomeViewSet, TargetViewSet
-from partnerships.api import (
+from partnerships.api.auth import ReadOnly
+from partnerships.api.endpoints import (
     AgreementViewSet,
     DistrictViewSet,
     InstitutionViewSet,
     ProjectViewSet,
     SourceViewSet,
 )
+from partnerships.api.resources import RegistryViewMixin
 
 app_name = "api"
 

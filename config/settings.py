@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    # Spreadsheet import and export in the back office (config/spreadsheets.py).
+    # Spreadsheet import and export in the back office (partnerships/spreadsheets/admin.py).
     "import_export",
     "partnerships",
     "companies",
@@ -83,10 +83,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "config.accounts.SessionLimitMiddleware",
-    "config.accounts.PasswordPolicyMiddleware",
+    "partnerships.accounts.SessionLimitMiddleware",
+    "partnerships.accounts.PasswordPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: turns a locked log-in into `config.accounts.lockout_response`.
+    # Last, as django-axes asks: turns a locked log-in into
+    # `partnerships.accounts.lockout_response`.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -161,9 +162,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-    {"NAME": "config.accounts.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
-    # Checks nothing; records each change for the age rule (see config/accounts.py).
-    {"NAME": "config.accounts.PasswordAgeValidator"},
+    {"NAME": "partnerships.accounts.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Checks nothing; records each change for the age rule (see partnerships/accounts.py).
+    {"NAME": "partnerships.accounts.PasswordAgeValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -203,7 +204,7 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 LOGIN_URL = "admin:login"
 
 # --- Spreadsheet import and export (issue 5, item 4; docs/import.md) ----------------------------
-# Limits that refuse a file before anything parses it (config/spreadsheet_checks.py). Put the
+# Limits that refuse a file before anything parses it (partnerships/spreadsheets/checks.py). Put the
 # same size limit (plus a little) on the reverse proxy's request body, which stops a huge
 # upload before Django receives it.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))
@@ -230,20 +231,20 @@ AUTHENTICATION_BACKENDS = [
 # during which the right password is refused too; the same name from elsewhere, and colleagues
 # behind the same address (one office, one NAT or proxy), still log in. Against password spraying
 # (a few guesses at many names), an address with AXES_ADDRESS_FAILURE_LIMIT failures over all
-# names is locked altogether (config.accounts.LoginLockoutHandler). Attempts made while locked do
-# not extend the lock, so nobody can keep an administrator out for good; a success clears the
-# count of that name at that address.
+# names is locked altogether (partnerships.accounts.LoginLockoutHandler). Attempts made while
+# locked do not extend the lock, so nobody can keep an administrator out for good; a success
+# clears the count of that name at that address.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", "100")
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "30"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_HANDLER = "config.accounts.LoginLockoutHandler"
+AXES_HANDLER = "partnerships.accounts.LoginLockoutHandler"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "config.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "partnerships.accounts.lockout_response"
 # The address behind our own proxies, as the audit trail and the API throttle see it.
 AXES_CLIENT_IP_CALLABLE = "partnerships.proxies.client_address"
-# Staff must change a password this old (and on first log-in); see config.accounts.
+# Staff must change a password this old (and on first log-in); see partnerships.accounts.
 PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", "90")
 # Idle timeout: the session cookie and row expire 30 minutes after the latest request.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", "1800")
@@ -326,17 +327,22 @@ CONTENT_SECURITY_POLICY = {
 API_ANON_RATE = envint("API_ANON_RATE", "60")
 API_TOKEN_RATE = envint("API_TOKEN_RATE", "600")
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["config.api.DenyAll"],
-    "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiRateThrottle"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partnerships.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["partnerships.api.auth.DenyAll"],
+    "DEFAULT_THROTTLE_CLASSES": ["partnerships.api.auth.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": f"{API_ANON_RATE}/min", "user": f"{API_TOKEN_RATE}/min"},
-    "DEFAULT_PAGINATION_CLASS": "config.api.KeysetCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "partnerships.api.pagination.KeysetCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    # config.api.JSONRenderer: DRF's JSON byte for byte, written by orjson (faster lists).
-    "DEFAULT_RENDERER_CLASSES": ["config.api.JSONRenderer", "config.api.CSVRenderer"],
-    # config.api.JSONParser: DRF's, with the body size and nesting limits (a 400 or 413, not a 500).
-    "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "config.api_schema.RegistryAutoSchema",
+    # partnerships.api.renderers.JSONRenderer: DRF's JSON byte for byte, written by orjson
+    # (faster lists).
+    "DEFAULT_RENDERER_CLASSES": [
+        "partnerships.api.renderers.JSONRenderer",
+        "partnerships.api.renderers.CSVRenderer",
+    ],
+    # partnerships.api.renderers.JSONParser: DRF's, with the body size and nesting limits (a 400
+    # or 413, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["partnerships.api.renderers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "partnerships.api.schema.RegistryAutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -375,7 +381,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["config.api.ReadOnly"],
+    "SERVE_PERMISSIONS": ["partnerships.api.auth.ReadOnly"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

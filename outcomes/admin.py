@@ -9,7 +9,6 @@ the quoted passage without scrolling.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.spreadsheets import SpreadsheetMixin
 from outcomes.models import Outcome, Target
 from partnerships.admin import (
     PUBLICATION_FIELDSET,
@@ -18,6 +17,7 @@ from partnerships.admin import (
     format_figure,
     partial_date,
 )
+from partnerships.spreadsheets.admin import SpreadsheetMixin
 
 ATTRIBUTION_FIELDSET = (
     _("Attributed to"),

@@ -20,26 +20,27 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from companies.models import Enterprise
-from config.api import KeysetCursorPagination, ReadOnly, Visibility, utc
-from config.api_resources import (
-    PartialDateField,
-    RegistryModelViewSet,
-    RegistryViewMixin,
-    ValidatedModelSerializer,
-    VisibleRelatedField,
-    WritableDistrictField,
-)
 from outcomes.choices import Unit
 from outcomes.filtersets import OutcomeFilterSet, OutcomeStatsFilterSet, TargetFilterSet
 from outcomes.models import ATTRIBUTIONS, Outcome, Target
 from outcomes.selectors import GROUP_DIMENSIONS, cached_aggregate, outcome_totals
-from partnerships.api import (
+from partnerships.api.auth import ReadOnly, Visibility
+from partnerships.api.endpoints import (
     AgreementCompactSerializer,
     DistrictCompactSerializer,
     EnterpriseCompactSerializer,
     InstitutionCompactSerializer,
     ProjectCompactSerializer,
     SourceCompactSerializer,
+)
+from partnerships.api.pagination import KeysetCursorPagination, utc
+from partnerships.api.resources import (
+    PartialDateField,
+    RegistryModelViewSet,
+    RegistryViewMixin,
+    ValidatedModelSerializer,
+    VisibleRelatedField,
+    WritableDistrictField,
 )
 from partnerships.choices import PublicationState, Qualifier
 from partnerships.models import Agreement, Deletion, District, Institution, Project, Source

@@ -7,7 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from companies.models import Enterprise
-from config.api import Visibility
 from outcomes.choices import (
     Basis,
     EnterpriseCategory,
@@ -27,6 +26,7 @@ from outcomes.selectors import (
     project_scope,
     with_effective_date,
 )
+from partnerships.api.auth import Visibility
 from partnerships.choices import Field, Qualifier
 from partnerships.filtersets import (
     ChoicesFilter,

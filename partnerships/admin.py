@@ -41,11 +41,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from companies.models import AgreementEnterprise, ProjectEnterprise
-from config.accounts import session_start
-from config.spreadsheets import SpreadsheetMixin
 from outcomes.choices import Unit
 from outcomes.models import Outcome
 from partnerships import form_versions, services
+from partnerships.accounts import session_start
 from partnerships.choices import DistrictLevel, RecordAction, StaffRole, TokenScope
 from partnerships.models import (
     Agreement,
@@ -73,6 +72,7 @@ from partnerships.selectors import (
     policy_covers,
     why_not,
 )
+from partnerships.spreadsheets.admin import SpreadsheetMixin
 
 # One definition of the qualifier words and of a stored quantity's text, shared with the public
 # pages; re-exported here for the other apps' admins.
@@ -883,8 +883,8 @@ class DeletionAdmin(admin.ModelAdmin):
 
 # --- Accounts (issue 5, item 5) ------------------------------------------------------------------
 # The absolute session cap and the password due time are noted at log-in. Connected here because
-# the admin is loaded at start-up (autodiscovery) and is where staff log in; config.accounts has
-# the rules.
+# the admin is loaded at start-up (autodiscovery) and is where staff log in;
+# partnerships.accounts has the rules.
 user_logged_in.connect(session_start, dispatch_uid="registry-session-start")
 
 

@@ -88,8 +88,9 @@ def unique(constraint, model, instance, exclude, using) -> None:
 
 
 # Within an import: each unique constraint's values already in the database, read once per
-# file instead of once per row (set by config.spreadsheet_resources; rows of the file itself are
-# compared there). A concurrent write the snapshot misses still meets the database's index.
+# file instead of once per row (set by partnerships.spreadsheets.resources; rows of the file
+# itself are compared there). A concurrent write the snapshot misses still meets the database's
+# index.
 UNIQUE_VALUES: ContextVar[dict | None] = ContextVar("unique_values", default=None)
 
 

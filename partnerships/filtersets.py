@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.api import MAX_ID, Visibility
+from partnerships.api.auth import MAX_ID, Visibility
 from partnerships.choices import (
     AgreementKind,
     AgreementStatus,

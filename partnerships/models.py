@@ -314,7 +314,7 @@ class AuditedModel(models.Model):
 
 
 # (model, pk) of records the current validation may take as existing, without a query; set by
-# a caller that has just read them in the same transaction (config.spreadsheet_resources).
+# a caller that has just read them in the same transaction (partnerships.spreadsheets.resources).
 KNOWN_REFERENCES: ContextVar[set | frozenset] = ContextVar("known_references", default=frozenset())
 
 
@@ -1197,8 +1197,8 @@ class PasswordStatus(models.Model):
     """When a member of staff last changed their password, and whether they must change it now.
 
     Kept beside Django's user (not on it) so the password-age rule (90 days, issue 5) needs no
-    custom user model. `config.accounts.PasswordAgeValidator.password_changed` writes it on every
-    `set_password()` + `save()`; a user without a row is never forced to change.
+    custom user model. `partnerships.accounts.PasswordAgeValidator.password_changed` writes it on
+    every `set_password()` + `save()`; a user without a row is never forced to change.
     """
 
     user = models.OneToOneField(

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from config.api import csv_text
+from partnerships.api.renderers import csv_text
 from partnerships.choices import PartyRole, PublicationState
 from tests import factories
 

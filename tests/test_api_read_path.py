@@ -1,9 +1,10 @@
 """The API's lean read path answers the very bytes the serializers did.
 
-Projects, outcomes and targets are listed and shown from plain rows (`config.api_resources.
-RowReader`) and rendered by orjson (`config.api.JSONRenderer`), because per-object serializers
-and the standard JSON encoder were most of the time of a 100-row page. The API contract is the
-bytes, so each story compares the lean answer with the serializers' answer to the same request.
+Projects, outcomes and targets are listed and shown from plain rows
+(`partnerships.api.resources.RowReader`) and rendered by orjson
+(`partnerships.api.renderers.JSONRenderer`), because per-object serializers and the standard JSON
+encoder were most of the time of a 100-row page. The API contract is the bytes, so each story
+compares the lean answer with the serializers' answer to the same request.
 
 Personas (tests/conftest.py): `anonymous_api` (a visitor), `editor_api` (Zhang, editor of
 小店区, who also reads her district's drafts).
@@ -17,9 +18,9 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from config.api import JSONRenderer
 from outcomes.api import OutcomeViewSet, TargetViewSet
-from partnerships.api import ProjectViewSet
+from partnerships.api.endpoints import ProjectViewSet
+from partnerships.api.renderers import JSONRenderer
 from partnerships.choices import PublicationState
 from tests import factories
 from tests.partnerships.test_api import full_project

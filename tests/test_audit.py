@@ -29,7 +29,6 @@ from companies.models import (
     ProjectEnterprise,
     Sector,
 )
-from config.spreadsheet_templates import TEMPLATES
 from outcomes.models import Outcome, Target
 from partnerships import audit
 from partnerships.choices import AuditAction, AuditChannel, StaffRole, TokenScope
@@ -51,6 +50,7 @@ from partnerships.services import (
     staff_role_assign,
     user_deactivate,
 )
+from partnerships.spreadsheets.templates import TEMPLATES
 from tests import factories
 from tests.admin_helpers import admin_url, form_data
 from tests.spreadsheet_helpers import export, exported_rows, import_file, xlsx_file

@@ -20,11 +20,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.models import Enterprise
-from config import spreadsheets
-from config.spreadsheet_templates import TEMPLATES
 from outcomes.models import Outcome, Target
 from partnerships.choices import AuditAction, AuditChannel, PublicationState, StaffRole
 from partnerships.models import Agreement, AuditEntry, Institution, Project, Source
+from partnerships.spreadsheets import admin as spreadsheet_admin
+from partnerships.spreadsheets.templates import TEMPLATES
 from tests import factories
 from tests.admin_helpers import admin_url
 from tests.spreadsheet_helpers import (
@@ -700,7 +700,7 @@ def test_import_queries_do_not_grow_with_the_rows_that_name_the_same_records(
 def test_preview_of_a_long_file_shows_its_first_rows_and_counts_the_rest(
     client, zhao, xiaodian, monkeypatch
 ):
-    monkeypatch.setattr(spreadsheets, "PREVIEW_ROWS", 2)
+    monkeypatch.setattr(spreadsheet_admin, "PREVIEW_ROWS", 2)
     rows = [["名称", "机构类型", "所属区县代码"]] + [
         [f"大学{n}", "大学", "140105"] for n in range(5)
     ]

@@ -23,8 +23,8 @@ from django.db.models import F, Sum
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from config.accounts import LOGIN_AT_SESSION_KEY, CharacterClassesValidator
 from partnerships import services
+from partnerships.accounts import LOGIN_AT_SESSION_KEY, CharacterClassesValidator
 from partnerships.choices import AuditAction, StaffRole
 from partnerships.models import ApiToken, AuditEntry, PasswordStatus
 from partnerships.selectors import staff_roles_of

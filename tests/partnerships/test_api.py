@@ -448,15 +448,15 @@ def test_read_only_resources_refuse_writes(editor_api, xiaodian):
 
 @override_settings(
     REST_FRAMEWORK={
-        "DEFAULT_AUTHENTICATION_CLASSES": ["config.api.BearerTokenAuthentication"],
-        "DEFAULT_PERMISSION_CLASSES": ["config.api.DenyAll"],
-        "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiRateThrottle"],
+        "DEFAULT_AUTHENTICATION_CLASSES": ["partnerships.api.auth.BearerTokenAuthentication"],
+        "DEFAULT_PERMISSION_CLASSES": ["partnerships.api.auth.DenyAll"],
+        "DEFAULT_THROTTLE_CLASSES": ["partnerships.api.auth.ApiRateThrottle"],
         "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min"},
-        "DEFAULT_PAGINATION_CLASS": "config.api.KeysetCursorPagination",
+        "DEFAULT_PAGINATION_CLASS": "partnerships.api.pagination.KeysetCursorPagination",
         "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
         "DEFAULT_RENDERER_CLASSES": [
             "rest_framework.renderers.JSONRenderer",
-            "config.api.CSVRenderer",
+            "partnerships.api.renderers.CSVRenderer",
         ],
     }
 )

@@ -40,7 +40,7 @@ def demo_account(username: str, role: str, district: District, password: str):
     """The account `username` with `role` in `district` and nothing else, and `password`."""
     user, _created = get_user_model().objects.get_or_create(username=username)
     user.is_staff, user.is_superuser, user.is_active = True, False, True
-    # Saving the new password records it as just changed (config.accounts), so the demo
+    # Saving the new password records it as just changed (partnerships.accounts), so the demo
     # accounts are NOT sent to the password change page: `make run` stays one command.
     user.set_password(password)
     user.save()

@@ -37,8 +37,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from config.api import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships import services
+from partnerships.api.auth import MAX_ID, ReadAnyoneWriteWithToken, RecordPolicy, Visibility
 from partnerships.choices import DatePrecision, PublicationState, RecordAction
 from partnerships.models import DatabaseBusy, DataVersion, PublishableModel, Source
 from partnerships.selectors import why_not

@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
-from config.api import BearerTokenAuthentication
+from partnerships.api.auth import BearerTokenAuthentication
 
 DETAIL = {
     "type": "object",

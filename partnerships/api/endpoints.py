@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q
 from rest_framework import serializers
 
 from companies.models import AgreementEnterprise, Enterprise, ProjectEnterprise
-from config.api_resources import (
+from partnerships.api.resources import (
     CompactSerializer,
     PartialDateField,
     RegistryModelViewSet,

@@ -29,12 +29,12 @@ from import_export.fields import Field
 from import_export.resources import Diff
 
 from companies.models import Sector
-from config.spreadsheet_checks import escape_cell
-from config.spreadsheet_templates import ID_COLUMN, TEMPLATES
 from partnerships import constraint_checks
 from partnerships.choices import RecordAction
 from partnerships.models import KNOWN_REFERENCES, DatabaseBusy, District, Institution
 from partnerships.selectors import NOT_YOURS, back_office_records, choices_for, why_not
+from partnerships.spreadsheets.checks import escape_cell
+from partnerships.spreadsheets.templates import ID_COLUMN, TEMPLATES
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 django-import-export gives each admin list an import page (upload → preview → confirm) and an
 export page; `SpreadsheetMixin` puts them on a ModelAdmin and adds what the registry needs:
-- the upload is checked by `config.spreadsheet_checks` before any library reads it (hostile
+- the upload is checked by `partnerships.spreadsheets.checks` before any library reads it (hostile
   files: wrong type, too big, zip bomb, XML entity bomb, formulas), and its kind comes from its
   name; it waits for confirmation in a private folder, named by a token signed for the user;
 - the preview lists every error by sheet row and column, and what each row would create or
@@ -13,8 +13,8 @@ export page; `SpreadsheetMixin` puts them on a ModelAdmin and adds what the regi
   UTF-8 BOM so Excel shows Chinese;
 - each import and export writes one audit event, and the import's own writes are audited under
   the "import" channel.
-The templates are in `config.spreadsheet_templates`, how cells become records in
-`config.spreadsheet_resources`.
+The templates are in `partnerships.spreadsheets.templates`, how cells become records in
+`partnerships.spreadsheets.resources`.
 """
 
 import logging
@@ -42,12 +42,12 @@ from import_export.forms import ConfirmImportForm, ExportForm, ImportForm
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
-from config.spreadsheet_checks import RefusedFile, check_size, check_upload, read_table
-from config.spreadsheet_resources import RESOURCES, LayoutError
 from partnerships import audit
 from partnerships.choices import AuditAction, AuditChannel, RecordAction
 from partnerships.models import DatabaseBusy
 from partnerships.selectors import back_office_records, may_anywhere, policy_covers
+from partnerships.spreadsheets.checks import RefusedFile, check_size, check_upload, read_table
+from partnerships.spreadsheets.resources import RESOURCES, LayoutError
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class UploadStorage(BaseStorage):
 
 class UploadForm(ImportForm):
     """The upload; its kind comes from the file name, and the file is checked before the
-    library reads it (config/spreadsheet_checks.py)."""
+    library reads it (partnerships/spreadsheets/checks.py)."""
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
