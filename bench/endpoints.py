@@ -1,6 +1,6 @@
 """The requests of the benchmark (bench/run.py) and of its smoke test (tests/test_bench_smoke.py).
 
-Issue 6, item 3 names seven endpoints, (a) to (g). Each is built here from `Subjects`: records
+The benchmark measures seven endpoints, (a) to (g). Each is built here from `Subjects`: records
 picked from the data by a rule, never by a hard-coded id, so the same code serves the province,
 district and demo scales, PostgreSQL and SQLite. Needs Django set up (it reads the data).
 """

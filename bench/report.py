@@ -1,4 +1,4 @@
-"""The verdicts on issue 6's targets (item 4), the table, and bench/RESULTS.md."""
+"""The verdicts on the targets, the table, and bench/RESULTS.md."""
 
 import os
 import platform
@@ -11,7 +11,7 @@ from bench.services import VENV_BIN, pg_bindir
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 
-# Issue 6, item 4.
+# The targets, each met or not.
 TARGET_LIST_FLOOR_RATIO = 3.0
 TARGET_DEEP_RATIO = 1.2
 TARGET_STATS_FLOOR_RATIO = 1.5
@@ -38,7 +38,7 @@ def within(value, limit) -> bool:
 
 
 def evaluate(results: dict) -> list[dict]:
-    """Issue 6, item 4: each target, met or not, with the numbers behind the verdict."""
+    """Each target, met or not, with the numbers behind the verdict."""
     ep = results["endpoints"]
 
     def one(key, conn="1"):
@@ -221,7 +221,7 @@ Peak memory per worker (VmHWM): {memory["worker_peak_mb"]} MB; {over} of the
 {memory["workers_seen"]} workers seen (gunicorn replaces them) went over {TARGET_WORKER_MB:g} MB;
 master {memory["master_peak_mb"]} MB; Datasette {results.get("datasette_memory_mb", "–")} MB.
 
-### Targets (issue 6, item 4)
+### Targets
 
 | target | verdict | numbers |
 |---|---|---|

@@ -1,4 +1,4 @@
-"""The benchmark of issue 6: the production server at province scale, against the database floor
+"""The benchmark: the production server at province scale, against the database floor
 and against Datasette. `make bench`, or:
 
     .venv/bin/python bench/run.py [--scale province] [--seed 1] [--quick]

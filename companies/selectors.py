@@ -1,7 +1,7 @@
 """Reads of enterprises for the public pages: lists with facets, detail pages, dashboard counts.
 
-Published enterprises only (DESIGN.md rule 5). Enterprise parties of projects and agreements live
-in this app, so the project and agreement pages read them from here.
+Published enterprises only (honesty rule 5, README). Enterprise parties of projects and
+agreements live in this app, so the project and agreement pages read them from here.
 """
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet

@@ -1,4 +1,4 @@
-"""Public pages of the companies app: enterprises (issue 4)."""
+"""Public pages of the companies app: enterprises."""
 
 from django.urls import path
 

@@ -152,7 +152,7 @@ if not DEBUG:
         "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     }
 
-# Password rules of MLPS 2.0 level 3 (issue 5): at least 8 characters of 3 of 4 classes, not a
+# Password rules of MLPS 2.0 level 3: at least 8 characters of 3 of 4 classes, not a
 # common password, not like the user's name, changed every PASSWORD_MAX_AGE_DAYS.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -203,7 +203,7 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ma
 
 LOGIN_URL = "admin:login"
 
-# --- Spreadsheet import and export (issue 5, item 4; docs/import.md) ----------------------------
+# --- Spreadsheet import and export (docs/import.md) ----------------------------------------------
 # Limits that refuse a file before anything parses it (partnerships/spreadsheets/checks.py). Put the
 # same size limit (plus a little) on the reverse proxy's request body, which stops a huge
 # upload before Django receives it.
@@ -221,7 +221,7 @@ IMPORT_CONFIRM_SECONDS = envint("IMPORT_CONFIRM_SECONDS", "3600")
 # The preview runs the import in a transaction and rolls it back; confirm runs it for real.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 
-# --- Accounts: log-in lock-out, password age, session limits (issue 5, item 5) -------------------
+# --- Accounts: log-in lock-out, password age, session limits ------------------------------------
 # django-axes checks every log-in before Django's own backend does.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -252,7 +252,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Absolute cap: a session ends this long after its log-in however active it is.
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60))
 
-# Audit trail (issue 5): entries are kept AUDIT_RETENTION_DAYS, then `manage.py purge_audit`
+# Audit trail (docs/audit.md): entries are kept AUDIT_RETENTION_DAYS, then `manage.py purge_audit`
 # may delete them. MLPS 2.0 asks for at least six months; below the minimum the purge refuses,
 # and on PostgreSQL the database itself refuses to delete younger entries (migration 0006).
 AUDIT_MINIMUM_RETENTION_DAYS = 180

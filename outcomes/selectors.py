@@ -1,4 +1,4 @@
-"""Honest aggregates of outcomes (DESIGN.md, "Rules that keep figures honest").
+"""Honest aggregates of outcomes (the honesty rules, listed in the README).
 
 Every total on a dashboard, a page or the statistics API comes from `outcome_totals`, so the
 rules live in one place:

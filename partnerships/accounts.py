@@ -1,4 +1,4 @@
-"""Log-in, password and session rules of the back office (issue 5, item 5).
+"""Log-in, password and session rules of the back office.
 
 - `CharacterClassesValidator`: a password mixes at least three of lower case, upper case, digits
   and symbols (MLPS 2.0 password complexity).

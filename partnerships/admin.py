@@ -1,12 +1,12 @@
 """The back office (Django admin) for districts, sources, institutions, agreements and projects.
 
-Admin is an interface module: it sits above every data module (STYLE.md, "Layers") and may
-import any app's models. Each app's admin registers only its own models, but an agreement's and a
-project's page shows all their parties in one place, so the inlines for enterprise parties
-(`companies`) and for a project's outcomes (`outcomes`) are declared here, next to the admin they
-belong to. Importing those models is the simplest clean way: the other choice, `companies.admin`
-appending to `AgreementAdmin.inlines` at import time, would hide part of this page in another file
-and depend on the order apps are loaded in.
+Admin is an interface module: it sits above every data module (the import-linter contracts in
+pyproject.toml) and may import any app's models. Each app's admin registers only its own
+models, but an agreement's and a project's page shows all their parties in one place, so the
+inlines for enterprise parties (`companies`) and for a project's outcomes (`outcomes`) are
+declared here, next to the admin they belong to. Importing those models is the simplest clean
+way: the other choice, `companies.admin` appending to `AgreementAdmin.inlines` at import time,
+would hide part of this page in another file and depend on the order apps are loaded in.
 
 The small helpers the other apps' admins share (the form that never loses an error, the USCC
 warning, date and figure columns) live here too; `companies.admin` and `outcomes.admin` import
@@ -881,7 +881,7 @@ class DeletionAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Accounts (issue 5, item 5) ------------------------------------------------------------------
+# --- Accounts ------------------------------------------------------------------------------------
 # The absolute session cap and the password due time are noted at log-in. Connected here because
 # the admin is loaded at start-up (autodiscovery) and is where staff log in;
 # partnerships.accounts has the rules.
@@ -947,7 +947,7 @@ admin.site.unregister(Group)
 admin.site.register(Group, RegistryGroupAdmin)
 
 
-# --- Audit trail (issue 5, item 3) ---------------------------------------------------------------
+# --- Audit trail ---------------------------------------------------------------------------------
 
 
 @admin.register(AuditEntry)

@@ -1,4 +1,4 @@
-"""The audit trail: who wrote what, when, through which channel and from where (issue 5, item 3).
+"""The audit trail: who wrote what, when, through which channel and from where.
 
 One mechanism catches every write to a business record, whatever the channel (back office, API,
 spreadsheet import, management command or shell):

@@ -1,7 +1,8 @@
 """Districts, institutions, source documents, agreements and projects: the base of the registry.
 
-`companies` and `outcomes` build on these models; nothing here refers to them (STYLE.md layers).
-Enterprise parties of an agreement or project therefore live in `companies`.
+`companies` and `outcomes` build on these models; nothing here refers to them (the
+import-linter contracts in pyproject.toml). Enterprise parties of an agreement or project
+therefore live in `companies`.
 """
 
 import datetime
@@ -1196,7 +1197,7 @@ class ApiToken(TimeStampedModel):
 class PasswordStatus(models.Model):
     """When a member of staff last changed their password, and whether they must change it now.
 
-    Kept beside Django's user (not on it) so the password-age rule (90 days, issue 5) needs no
+    Kept beside Django's user (not on it) so the password-age rule (90 days) needs no
     custom user model. `partnerships.accounts.PasswordAgeValidator.password_changed` writes it on
     every `set_password()` + `save()`; a user without a row is never forced to change.
     """

@@ -25,7 +25,7 @@ from partnerships.models import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Permission policy (issue 5). The admin, the API and the spreadsheet import ask these
+# Permission policy. The admin, the API and the spreadsheet import ask these
 # functions, and only these, what a user may do:
 #
 #   district_roles(user)              {district id: frozenset of roles}, memoised on the user
@@ -140,7 +140,7 @@ REFERENCE_RIGHTS: dict[str, dict[str, frozenset]] = {
 }
 SOURCE_OWNER_ACTIONS = frozenset({ADD, CHANGE, DELETE})
 # Rows that belong to a record, by model label: the foreign key naming that record. Labels, not
-# imports: this base layer never imports `companies` (STYLE.md, layers).
+# imports: this base layer never imports `companies` (import-linter contracts).
 CHILD_PARENTS = {
     "partnerships.agreementparty": "agreement",
     "partnerships.projectparticipant": "project",
@@ -725,7 +725,7 @@ def attributed_figures(record) -> list[QuerySet]:
 
 # ---------------------------------------------------------------------------------------------
 # Public pages: lists with facets, detail pages, dashboard counts. Published records only
-# (DESIGN.md rule 5): every queryset below starts from `.published()`, and an institution's
+# (honesty rule 5, README): every queryset below starts from `.published()`, and an institution's
 # name is shown only when it and its parent are published.
 # ---------------------------------------------------------------------------------------------
 

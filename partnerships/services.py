@@ -1,4 +1,4 @@
-"""Writes that are more than a form save: each state change is one function (STYLE.md)."""
+"""Writes that are more than a form save: each state change is one function."""
 
 import datetime
 
@@ -175,7 +175,7 @@ def user_deactivate(user) -> None:
     api_tokens_revoke_for_user(user)
 
 
-# --- Review and publish workflow (issue 5, item 2) -----------------------------------------------
+# --- Review and publish workflow -----------------------------------------------------------------
 # draft → submitted → published → withdrawn (→ submitted again), and submitted → draft: one
 # function per step, for every publishable model (institutions, agreements, projects,
 # enterprises, outcomes, targets). Each asks the permission policy (`selectors.why_not`),

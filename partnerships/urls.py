@@ -1,4 +1,4 @@
-"""Public pages of the partnerships app: projects, agreements, institutions (issue 4)."""
+"""Public pages of the partnerships app: projects, agreements, institutions."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""The audit trail (issue 5, item 3): every write to a business record, through every channel,
+"""The audit trail: every write to a business record, through every channel,
 leaves an entry with who, when, what, before and after, the request id and the client address;
 nobody can change or delete an entry; the purge keeps the retention period; security events
 are recorded too.

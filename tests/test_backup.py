@@ -1,4 +1,4 @@
-"""Backup and restore (issue 5, item 7; docs/backup.md).
+"""Backup and restore (docs/backup.md).
 
 The round trips run `manage.py` in subprocesses, as an operator would, against databases made
 for the test: migrate + load_article fill a source, backup_db dumps it, restore_db writes the dump

@@ -1,4 +1,4 @@
-"""The benchmark's smoke test (issue 6, item 5): on the demo data, in seconds, no endpoint that
+"""The benchmark's smoke test: on the demo data, in seconds, no endpoint that
 bench/run.py times at province scale runs more queries for more rows.
 
 The requests are the benchmark's own (bench/endpoints.py), asked by an anonymous visitor, who

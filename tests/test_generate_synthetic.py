@@ -1,4 +1,4 @@
-"""`manage.py generate_synthetic`: deterministic, valid, skewed synthetic data (issue 6, item 1).
+"""`manage.py generate_synthetic`: deterministic, valid, skewed synthetic data.
 
 Chen benchmarks the registry: she loads the demo scale here (province scale is measured by hand,
 see the report in bench/), expects the same rows for the same seed on SQLite and PostgreSQL, and
@@ -248,7 +248,7 @@ def test_identifiers_pass_our_validators(demo):
 
 
 def test_identifier_check_characters_match_published_examples():
-    # GB 32100-2015 and GB 11714-1997 on real codes (DOMAIN.md): Tsinghua University's USCC.
+    # GB 32100-2015 and GB 11714-1997 on real codes: Tsinghua University's USCC.
     assert organisation_code("40000062") == "400000624"
     assert uscc("12", "100000", "400000624") == "12100000400000624D"
     # ROR: Tsinghua University's id, 03cve4549, from the Crockford base-32 value of 3cve45.

@@ -1,4 +1,4 @@
-"""Spreadsheet import and export in the back office (issue 5, item 4; docs/import.md).
+"""Spreadsheet import and export in the back office (docs/import.md).
 
 Personas: Zhao, an editor of 小店区; Zhou, an editor of 迎泽区; Sun, a clerk of 小店区 who may add
 institutions but not change them; Qian, the auditor of 小店区. All are staff with real role

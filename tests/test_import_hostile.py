@@ -1,5 +1,5 @@
 """Hostile spreadsheets are refused fast, with a message that says why, and nothing is written
-(issue 5, item 4; partnerships/spreadsheets/checks.py, docs/import.md "Refused files").
+(partnerships/spreadsheets/checks.py, docs/import.md "Refused files").
 
 Zhao, an editor of 小店区, uploads each file on the institutions' import page. Every file is made
 here from a real workbook or csv and then spoiled the way an attacker (or an accident) would.

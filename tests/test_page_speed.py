@@ -1,6 +1,6 @@
 """Detail pages stay fast however big the record: the same number of queries for one target or
 three (each set for another record), a cached second visit, and long lists cut with a link to
-the rest (issue 6).
+the rest.
 
 Personas: Ann, a visitor reading a university's page; the district's publisher, whose writes
 must show on the next visit."""

@@ -1,4 +1,4 @@
-"""The permission matrix (issue 5): role × district × action × channel, each cell a real request.
+"""The permission matrix: role × district × action × channel, each cell a real request.
 
 Personas hold one role in 小店区 ("own"); the record acted on is a project of 小店区 or of
 迎泽区 ("other"), in the state the action starts from (a draft to view, change, delete or

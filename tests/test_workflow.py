@@ -1,4 +1,4 @@
-"""Review and publish (issue 5, item 2): draft → submitted → published → withdrawn, and back.
+"""Review and publish: draft → submitted → published → withdrawn, and back.
 
 The story: Zhao, an editor of 小店区, enters a project with its outcome and target as drafts and
 submits them. Qin, the district's publisher, reviews and publishes them: the project and its

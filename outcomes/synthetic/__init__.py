@@ -1,4 +1,4 @@
-"""Synthetic registry data for demos and benchmarks (issue 6): `manage.py generate_synthetic`.
+"""Synthetic registry data for demos and benchmarks: `manage.py generate_synthetic`.
 
 - `scales`: how much of everything (demo, district, province) and the tables, in load order;
 - `draws`: deterministic weighted choices (Zipf), allocation per district, partial dates;

@@ -69,7 +69,7 @@ SCALES = {
         outcomes=20_000,
         targets=800,
     ),
-    # A whole province (DESIGN.md "Scale we design for").
+    # A whole province (the scale the registry is built for).
     "province": Scale(
         districts=120,
         sources=6_000,

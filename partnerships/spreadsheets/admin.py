@@ -1,4 +1,4 @@
-"""Spreadsheet import and export in the back office (issue 5, item 4; docs/import.md).
+"""Spreadsheet import and export in the back office (docs/import.md).
 
 django-import-export gives each admin list an import page (upload → preview → confirm) and an
 export page; `SpreadsheetMixin` puts them on a ModelAdmin and adds what the registry needs:

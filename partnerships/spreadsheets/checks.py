@@ -1,6 +1,6 @@
 """Checks a spreadsheet upload before any library parses it, and reads it into a table.
 
-Staff upload xlsx and csv files to the back office (issue 5, item 4). A file is refused, with a
+Staff upload xlsx and csv files to the back office. A file is refused, with a
 message that says why, when it is too big, is not what its name says, is a zip bomb, carries an
 XML entity bomb, has macros or links to other workbooks, or has a cell a spreadsheet program would
 evaluate as a formula. Every check here reads only what it must, in this order, so a hostile file

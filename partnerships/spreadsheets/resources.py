@@ -376,7 +376,7 @@ def make_column(model, name: str, heading: str) -> Column:
     if name == "id":
         return Column("id", heading, widget=IntegerWidget(), readonly=True)
     if name == "state":
-        # Exported for information; imported records are always drafts (issue 5).
+        # Exported for information; imported records are always drafts.
         return Column(name, heading, widget=ChoiceWidget(field.choices), readonly=True)
     if field.is_relation:
         related = field.related_model

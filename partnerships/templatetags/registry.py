@@ -33,7 +33,7 @@ from partnerships.models import PartialDate
 
 register = template.Library()
 
-# The words a source puts before a figure (DOMAIN.md, "Reported figures in Chinese sources").
+# The words a source puts before a figure (as Chinese reports write them).
 QUALIFIER_PREFIXES = {
     Qualifier.EXACT: "",
     # Translators: put before a number, e.g. 约 in Chinese.

@@ -1,4 +1,4 @@
-"""Identifier checks of enterprises, on the vectors of /work/shared/DOMAIN.md."""
+"""Identifier checks of enterprises, on the published test vectors of each standard."""
 
 import datetime
 

@@ -211,7 +211,7 @@ def _patent_values(project, source, **values) -> dict:
     } | values
 
 
-# DOMAIN.md's counter-example: the check character should be 3.
+# A known counter-example: the check character should be 3.
 WRONG_PATENT = "201810495832.X"
 
 

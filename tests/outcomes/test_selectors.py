@@ -1,5 +1,5 @@
-"""Honest aggregates of outcomes: each test pins one rule of DESIGN.md ("Rules that keep figures
-honest") on a small hand-made case, told the way the district's reports tell it."""
+"""Honest aggregates of outcomes: each test pins one honesty rule (the README lists them) on a
+small hand-made case, told the way the district's reports tell it."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Identifier checks of outcomes, on the vectors of /work/shared/DOMAIN.md."""
+"""Identifier checks of outcomes, on the published test vectors of each standard."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Log-in, passwords, sessions and staff roles (issue 5, items 1 and 5).
+"""Log-in, passwords, sessions and staff roles.
 
 Personas: Zhao, an editor of 小店区; Qian, the auditor; Sun, the security administrator. Each
 has a real password and logs in through the admin's log-in page, so django-axes, the password

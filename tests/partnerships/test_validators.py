@@ -1,4 +1,4 @@
-"""Identifier checks of the partnership domain, on the vectors of /work/shared/DOMAIN.md."""
+"""Identifier checks of the partnership domain, on the published test vectors of each standard."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""Create or update the five staff role groups with least-privilege permissions (issue 5).
+"""Create or update the five staff role groups with least-privilege permissions.
 
 Idempotent: every run sets each group's permissions to exactly the table below, so a stray
 permission added by hand is removed again. Group names are the `StaffRole` keys; a district
