@@ -8,7 +8,7 @@ class CompaniesConfig(AppConfig):
     verbose_name = _("Companies")
 
     def ready(self):
-        from partnerships.models import record_deletion
+        from partnerships.services import record_deletion
 
         # Deleting a record that was public must reach the API deletions feed.
         for name in ("Enterprise",):

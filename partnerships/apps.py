@@ -9,7 +9,7 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self):
         from partnerships import audit
-        from partnerships.models import record_deletion
+        from partnerships.services import record_deletion
 
         # Every write to a business record, and every security event, goes to the audit trail.
         audit.connect()

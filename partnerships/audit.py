@@ -44,7 +44,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.utils import timezone
 
 from partnerships.choices import AuditAction, AuditChannel
-from partnerships.models import ApiToken, AuditedModel, AuditEntry, DataVersion
+from partnerships.models import ApiToken, AuditedModel, AuditedQuerySet, AuditEntry, DataVersion
 from partnerships.proxies import client_address
 
 # Changing only these never counts as a change worth an entry (every save moves updated_at).
@@ -583,6 +583,9 @@ def audited_models() -> list[type[models.Model]]:
 
 def connect() -> None:
     """Connect the receivers; called once from PartnershipsConfig.ready()."""
+    # Bulk writes send no signal: the audited queryset calls these instead.
+    AuditedQuerySet.audited_update = staticmethod(audited_update)
+    AuditedQuerySet.record_bulk_create = staticmethod(record_bulk_create)
     # Per model, not for every sender: a delete receiver on all models would stop Django's fast
     # delete for sessions, log-in records and the rest.
     for model in audited_models():

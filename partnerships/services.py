@@ -19,7 +19,7 @@ from partnerships.choices import (
     StaffRole,
     TokenScope,
 )
-from partnerships.models import ApiToken, DistrictRole
+from partnerships.models import ApiToken, Deletion, DistrictRole, Source
 from partnerships.selectors import (
     NOT_YOURS,
     TRANSITIONS,
@@ -27,6 +27,7 @@ from partnerships.selectors import (
     attributed_figures,
     forget_district_roles,
     may,
+    publicly_cited_q,
     staff_roles_of,
     why_not,
 )
@@ -282,3 +283,23 @@ RECORD_STEPS = {
     RecordAction.WITHDRAW: record_withdraw,
     RecordAction.RETURN_TO_DRAFT: record_return_to_draft,
 }
+
+
+def record_deletion(sender, instance, **kwargs):
+    """post_delete receiver for every publishable model (connected in each app's ready())."""
+    if instance.first_published_at is None:
+        return
+    Deletion.objects.create(
+        resource=sender.api_resource,
+        object_id=instance.pk,
+        district_id=instance.district_id,
+    )
+    # The source it cited leaves the public with it unless another public record cites it.
+    source_id = getattr(instance, "source_id", None)
+    if (
+        source_id is not None
+        and not Source.objects.filter(publicly_cited_q(), pk=source_id).exists()
+    ):
+        Deletion.objects.create(
+            resource="sources", object_id=source_id, district_id=instance.district_id
+        )
