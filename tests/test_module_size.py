@@ -16,8 +16,6 @@ LIMIT = 600
 TO_SPLIT = {
     # The demo article entered as Python: to become a data file read by a thin command.
     "outcomes/management/commands/load_article.py": 1728,
-    # Base machinery, registry models, accounts and audit: to become a package.
-    "partnerships/models.py": 1346,
     # The permission policy (to become partnerships/policy.py), then the public reads.
     "partnerships/selectors.py": 1212,
     # The shared admin kit, the registry admins, accounts and the audit trail.
@@ -28,7 +26,7 @@ TO_SPLIT = {
     # Serializer fields, viewsets and RowReader (rows.py needs the fields split out first).
     "partnerships/api/resources.py": 665,
     "outcomes/synthetic/registry.py": 662,
-    "partnerships/audit.py": 620,
+    "partnerships/audit.py": 623,
     "partnerships/backup.py": 601,
 }
 
